@@ -1,0 +1,1 @@
+"""Identity, the access policy and the audit log."""

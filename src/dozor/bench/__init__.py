@@ -1,0 +1,1 @@
+"""Benchmarks behind ``dozor bench NAME`` (output contract in DESIGN.md "Benchmarks")."""

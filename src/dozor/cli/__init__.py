@@ -1,0 +1,22 @@
+"""The ``dozor`` command: the node administrator's tool (Typer + Rich)."""
+
+from __future__ import annotations
+
+import typer
+
+from dozor.cli import bench_cmd, data_cmd, node_cmd
+
+app = typer.Typer(
+    name="dozor",
+    help="Dozor: regional information system against drug trafficking in Central Asia.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+node_cmd.register(app)
+data_cmd.register(app)
+bench_cmd.register(app)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

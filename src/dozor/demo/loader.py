@@ -1,0 +1,82 @@
+"""``dozor demo``: a node with synthetic seizures, UNODC's official totals and demo users."""
+
+from __future__ import annotations
+
+import tempfile
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from rich.progress import Progress
+from sqlalchemy import Engine
+
+from dozor.access.identity import create_user, user_exists
+from dozor.progress import err_console, progress_bar
+from dozor.demo.generator import generate, write_template_csv
+from dozor.ingest.readers import open_sheets
+from dozor.ingest.service import import_file
+from dozor.ingest.unodc import import_annual
+from dozor.settings import Settings
+from dozor.store.reference import init_database
+
+DEMO_PASSWORD = "dozor-demo"
+COUNTRY_AGENCIES = {"KAZ": "KAZ-CUSTOMS", "KGZ": "KGZ-BORDER", "TJK": "TJK-DCA",
+                    "TKM": "TKM-BORDER", "UZB": "UZB-CUSTOMS"}  # fmt: skip
+
+
+def demo_users() -> list[tuple[str, str, list[str]]]:
+    """(username, agency, roles) of the demo logins."""
+    users: list[tuple[str, str, list[str]]] = []
+    for country, agency in COUNTRY_AGENCIES.items():
+        prefix = country.lower()
+        users.append((f"{prefix}.officer", agency, ["officer"]))
+        users.append((f"{prefix}.supervisor", agency, ["supervisor"]))
+        users.append((f"{prefix}.analyst", agency, ["analyst"]))
+    users.append(("kaz.admin", "KAZ-POLICE", ["national_admin"]))
+    users.append(("hub.analyst", "HUB-CARICC", ["analyst"]))
+    users.append(("hub.admin", "HUB-CARICC", ["hub_admin"]))
+    users.append(("hub.auditor", "HUB-CARICC", ["auditor"]))
+    return users
+
+
+def load_demo(engine: Engine, settings: Settings, *, seizures: int, seed: int) -> list[
+    tuple[str, str, list[str]]
+]:
+    """Initialise, import generated seizures and persons and the UNODC totals, add users."""
+    init_database(engine, settings)
+    demo_settings = settings.model_copy(update={"import_max_rows": max(seizures * 4, 100_000),
+                                                "import_max_bytes": 1 << 34})  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="dozor-demo-") as folder:
+        seizures_path = Path(folder) / "seizures.csv"
+        persons_path = Path(folder) / "persons.csv"
+        with progress_bar("Generating demo seizures", seizures, True) as bar:
+            rows, _ = write_template_csv(_counted(generate(seizures, seed=seed), bar),
+                                         seizures_path, persons_path)  # fmt: skip
+        with progress_bar("Importing demo seizures", rows, True) as bar:
+            task = bar.task_ids[0]
+            result = import_file(engine, demo_settings, seizures_path, persons_path,
+                                 progress=lambda n: bar.advance(task, n))  # fmt: skip
+    if not result.committed:
+        for problem in result.errors[:20]:
+            err_console.print(problem.as_dict())
+        raise RuntimeError(f"demo import failed with {len(result.errors)} errors")
+    err_console.print(f"Seizures: {result.created} created, {result.updated} updated, "
+                      f"{result.unchanged} unchanged; {result.persons} person links")  # fmt: skip
+    source = files("dozor.reference") / "unodc" / "drug_seizures_2018_2022.xlsx"
+    with as_file(source) as annual_path:
+        sheet = next(s for s in open_sheets(annual_path) if s.kind == "annual")
+        annual = import_annual(engine, settings, annual_path, sheet)
+    err_console.print(f"Official annual totals (UNODC): {annual.created} rows")
+    users = demo_users()
+    with engine.begin() as conn:
+        for username, agency, roles in users:
+            if not user_exists(conn, username):
+                create_user(conn, username=username, agency_code=agency, roles=roles,
+                            password=DEMO_PASSWORD)  # fmt: skip
+    return users
+
+
+def _counted(items: object, bar: Progress) -> object:
+    task = bar.task_ids[0]
+    for item in items:  # type: ignore[attr-defined]
+        bar.advance(task, 1)
+        yield item

@@ -1,0 +1,1 @@
+"""Packaged reference data: code lists, countries, conversion tables, places (YAML/CSV)."""

@@ -1,0 +1,1 @@
+"""Bulletins and exports."""

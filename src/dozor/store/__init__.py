@@ -1,0 +1,1 @@
+"""The only way to the database: tables, migrations, engines and repositories."""
