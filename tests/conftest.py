@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get(
     "DOZOR_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-BACKENDS = [b.strip() for b in os.environ.get("DOZOR_TEST_BACKENDS", "sqlite,postgresql").split(",")]
+BACKENDS = [
+    b.strip() for b in os.environ.get("DOZOR_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
 REQUIRE_PG = os.environ.get("DOZOR_REQUIRE_POSTGRES") == "1"
 UNODC_FILE = ROOT / "src" / "dozor" / "reference" / "unodc" / "drug_seizures_2018_2022.xlsx"
 
@@ -154,10 +156,23 @@ def dozor(settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     def run(*args: str, input_text: str | None = None) -> CliResult:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOZOR_")}
-        env.update({"DOZOR_HOME": str(tmp_path), "DOZOR_DATABASE_URL": settings.database_url or "",
-                    "COLUMNS": "200", "NO_COLOR": "1"})
-        done = subprocess.run([sys.executable, "-m", "dozor", *args], capture_output=True,
-                              text=True, env=env, input=input_text, timeout=300, check=False)
+        env.update(
+            {
+                "DOZOR_HOME": str(tmp_path),
+                "DOZOR_DATABASE_URL": settings.database_url or "",
+                "COLUMNS": "200",
+                "NO_COLOR": "1",
+            }
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "dozor", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            input=input_text,
+            timeout=300,
+            check=False,
+        )
         return CliResult(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -19,18 +19,18 @@ from dozor.ingest.unodc import import_annual
 from dozor.store.db import current_revision
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     en = "en"
     ru = "ru"
 
 
-class SeizureFormat(str, Enum):
+class SeizureFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
     xlsx = "xlsx"
 
 
-class AnnualFormat(str, Enum):
+class AnnualFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
 

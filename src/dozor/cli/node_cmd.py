@@ -79,8 +79,9 @@ def user_add(
     username: str = typer.Option(..., "--username"),
     agency: str = typer.Option(..., "--agency", help="Agency code, e.g. KAZ-CUSTOMS."),
     role: list[str] = typer.Option(..., "--role", help="Role; repeat for several."),
-    password_file: Path | None = typer.Option(None, "--password-file",
-                                              help="Read the password from this file."),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="Read the password from this file."
+    ),
     display_name: str | None = typer.Option(None, "--display-name"),
 ) -> None:
     """Add a user (the password is asked for unless --password-file is given)."""

@@ -8,7 +8,6 @@ as the seizures and persons CSV files of the template. Output is deterministic f
 from __future__ import annotations
 
 import csv
-import random
 from bisect import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from dozor.demo.drugs import (
 from dozor.demo.narrative import narrative
 from dozor.demo.people import PERSON_NATIONALITIES, Population
 from dozor.demo.place import Place, Places, render_quantity
+from dozor.demo.rand import Rng
 
 SEIZURE_COLUMNS: tuple[str, ...] = (
     "seizure_ref", "reporting_country", "reporting_agency", "seizure_date", "location_type",
@@ -115,10 +115,12 @@ def _table(pairs: Iterable[tuple[str, float]]) -> Table:
 
 class _Generator:
     def __init__(self, seed: int, start: date, end: date, today: date) -> None:
-        self.rng = random.Random(f"dozor-demo/{seed}")
+        self.rng = Rng(f"dozor-demo/{seed}")
         self.start, self.today = start, today
         n_days = (end - start).days + 1
-        self.day_cum = list(accumulate(self._intensity(start + timedelta(d)) for d in range(n_days)))
+        self.day_cum = list(
+            accumulate(self._intensity(start + timedelta(d)) for d in range(n_days))
+        )
         self.countries = _table(zip(world.COUNTRIES, world.COUNTRY_WEIGHTS, strict=True))
         self.mixes: dict[tuple[str, str, int, int], Table] = {}
         self.counters: dict[tuple[str, int], int] = {}
@@ -183,7 +185,7 @@ class _Generator:
             drugs.append("cannabis_herb")
         first = DRUGS[drugs[0]]
         transport = self.places.transport(place, first.family)
-        route = self.places.route(place, first.family)
+        route = self.places.route(place, first.family, country)
         # Reference, date and people.
         year = when.year
         counter = self.counters.get((place.agency, year), 0) + 1
@@ -192,7 +194,8 @@ class _Generator:
         person_rows: list[dict[str, str]] = []
         truth: list[str] = []
         nationalities: list[str] = []
-        if r() < place.person_share:
+        if r() < Places.person_share(place.location):
+            roles = Places.roles(place.location, transport[1])
             k = r()
             n_people = 1 if k < 0.6 else 2 if k < 0.85 else 3 if k < 0.95 else 4 if k < 0.99 else 5
             seen: set[str] = set()
@@ -200,15 +203,15 @@ class _Generator:
                 nat = self._nationality(country, place, route.path)
                 person = self.people.pick(nat, when, seen)
                 seen.add(person.pid)
-                role = place.roles[0] if j == 0 else rng.choice(place.roles[1:])
+                role = roles[0] if j == 0 else rng.pick(roles[1:])
                 person_rows.append(self.people.row(person, ref, role, country, transport[1]))
                 truth.append(person.pid)
                 nationalities.append(person.nationality)
             arrested = sum(1 for p in person_rows if p["role"] in _SUSPECT_ROLES)
         else:
-            arrested = (0, 0, 1, 1, 1, 1, 2, 3)[rng.randrange(8)]
+            arrested = (0, 0, 1, 1, 1, 1, 2, 3)[rng.below(8)]
         comma = r() < 0.2
-        items = [render_quantity(rng, DRUGS[c], place, transport[1], comma) for c in drugs]
+        items = [render_quantity(rng, DRUGS[c], place, transport, comma) for c in drugs]
         text = ""
         if r() < 0.55:
             text = narrative(
@@ -268,13 +271,13 @@ class _Generator:
         if k < 0.9:
             near = [c for c in (place.counterpart, *path) if c in PERSON_NATIONALITIES]
             if near:
-                return self.rng.choice(near)
-        return self.rng.choice(PERSON_NATIONALITIES)
+                return self.rng.pick(near)
+        return self.rng.pick(PERSON_NATIONALITIES)
 
     def _date_text(self, when: date) -> str:
         r = self.rng.random
         text = when.isoformat() if r() < 0.8 else when.strftime("%d.%m.%Y")
-        minute = self.rng.randrange(6 * 60, 24 * 60)
+        minute = self.rng.between(6 * 60, 24 * 60 - 1)
         if r() < 0.15 and when < self.today:
             text += f" {minute // 60:02d}:{minute % 60:02d}"
         return text
@@ -283,13 +286,13 @@ class _Generator:
         rng = self.rng
         k = rng.random()
         if k < 0.8:
-            tlp, dist = "AMBER", ("org", "national", "national", "national", "")[rng.randrange(5)]
+            tlp, dist = "AMBER", ("org", "national", "national", "national", "")[rng.below(5)]
         elif k < 0.95:
-            tlp, dist = "GREEN", ("national", "national", "region")[rng.randrange(3)]
+            tlp, dist = "GREEN", ("national", "national", "region")[rng.below(3)]
         elif k < 0.98:
             tlp, dist = "RED", "org"
         else:
-            tlp, dist = "", ("org", "national", "")[rng.randrange(3)]
+            tlp, dist = "", ("org", "national", "")[rng.below(3)]
         if tlp and rng.random() < 0.03:
             tlp = "TLP:" + tlp
         k = rng.random() * 100
@@ -301,11 +304,11 @@ class _Generator:
                 break
         k = rng.random()
         if k < 0.8:
-            src, info = rng.choice(_GRADES_4X4), rng.choice(_INFO_4X4)
+            src, info = rng.pick(_GRADES_4X4), rng.pick(_INFO_4X4)
         elif k < 0.9:
-            src, info = "5x5x5:" + rng.choice("ABBCCD"), "5x5x5:" + rng.choice("1223345")
+            src, info = "5x5x5:" + rng.pick("ABBCCD"), "5x5x5:" + rng.pick("1223345")
         elif k < 0.95:
-            src, info = "3x5x2:" + rng.choice("1123"), "3x5x2:" + rng.choice("ABBCD")
+            src, info = "3x5x2:" + rng.pick("1123"), "3x5x2:" + rng.pick("ABBCD")
         else:
             src = info = ""
         return {

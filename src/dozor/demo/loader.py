@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Iterator
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -10,15 +11,15 @@ from rich.progress import Progress
 from sqlalchemy import Engine
 
 from dozor.access.identity import create_user, user_exists
-from dozor.progress import err_console, progress_bar
-from dozor.demo.generator import generate, write_template_csv
+from dozor.demo.generator import DemoSeizure, generate, write_template_csv
 from dozor.ingest.readers import open_sheets
 from dozor.ingest.service import import_file
 from dozor.ingest.unodc import import_annual
+from dozor.progress import err_console, progress_bar
 from dozor.settings import Settings
 from dozor.store.reference import init_database
 
-DEMO_PASSWORD = "dozor-demo"
+DEMO_PASSWORD = "dozor-demo"  # noqa: S105 - printed for every demo login on purpose
 COUNTRY_AGENCIES = {"KAZ": "KAZ-CUSTOMS", "KGZ": "KGZ-BORDER", "TJK": "TJK-DCA",
                     "TKM": "TKM-BORDER", "UZB": "UZB-CUSTOMS"}  # fmt: skip
 
@@ -38,9 +39,9 @@ def demo_users() -> list[tuple[str, str, list[str]]]:
     return users
 
 
-def load_demo(engine: Engine, settings: Settings, *, seizures: int, seed: int) -> list[
-    tuple[str, str, list[str]]
-]:
+def load_demo(
+    engine: Engine, settings: Settings, *, seizures: int, seed: int
+) -> list[tuple[str, str, list[str]]]:
     """Initialise, import generated seizures and persons and the UNODC totals, add users."""
     init_database(engine, settings)
     demo_settings = settings.model_copy(update={"import_max_rows": max(seizures * 4, 100_000),
@@ -75,8 +76,8 @@ def load_demo(engine: Engine, settings: Settings, *, seizures: int, seed: int) -
     return users
 
 
-def _counted(items: object, bar: Progress) -> object:
+def _counted(items: Iterable[DemoSeizure], bar: Progress) -> Iterator[DemoSeizure]:
     task = bar.task_ids[0]
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         bar.advance(task, 1)
         yield item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+from dozor.demo.rand import Rng
 
 _COUNTRY_GEN_RU = {
     "KAZ": "Казахстана", "KGZ": "Кыргызстана", "TJK": "Таджикистана", "TKM": "Туркменистана",
@@ -68,7 +68,7 @@ def _initials(row: dict[str, str]) -> str:
 
 
 def narrative(
-    rng: random.Random,
+    rng: Rng,
     *,
     items: list[tuple[str, str, str, str]],  # (label_ru, label_en, quantity, unit)
     place_ru: str,
@@ -93,15 +93,13 @@ def narrative(
             verb = "Задержана гражданка" if person["sex"] == "F" else "Задержан гражданин"
             text += f" {verb} {_COUNTRY_GEN_RU.get(nationality, '')} {_initials(person)}."
         if origin in _COUNTRY_GEN_RU and destination in _COUNTRY_ACC_RU and rng.random() < 0.4:
-            text += (
-                f" Груз следовал из {_COUNTRY_GEN_RU[origin]} в {_COUNTRY_ACC_RU[destination]}."
-            )
+            text += f" Груз следовал из {_COUNTRY_GEN_RU[origin]} в {_COUNTRY_ACC_RU[destination]}."
         if rng.random() < 0.3:
             text += " Изъятое направлено на экспертизу."
     else:
-        things = " and ".join(
-            f"{q} {UNIT_EN.get(u, u)} of {en}" for _, en, q, u in items
-        ).replace(",", ".")
+        things = " and ".join(f"{q} {UNIT_EN.get(u, u)} of {en}" for _, en, q, u in items).replace(
+            ",", "."
+        )
         conv = _CONV_EN.get(conveyance)
         hide = _HIDE_EN.get(concealment, "")
         if conv:
@@ -117,4 +115,4 @@ def narrative(
             text += f" to {_COUNTRY_EN[destination]}."
         if rng.random() < 0.3:
             text += " Samples were sent to the laboratory."
-    return " ".join(text.split())
+    return " ".join(text.replace("..", ".").split())

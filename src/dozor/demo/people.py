@@ -6,7 +6,6 @@ recur across seizures and countries while memory stays flat on a million seizure
 
 from __future__ import annotations
 
-import random
 from bisect import bisect
 from datetime import date, timedelta
 from itertools import accumulate
@@ -22,6 +21,7 @@ from dozor.demo.names import (
     to_russian,
     typo,
 )
+from dozor.demo.rand import Rng
 
 NATIONALITY_RU = {
     "KAZ": "Казахстан", "KGZ": "Кыргызстан", "TJK": "Таджикистан", "TKM": "Туркменистан",
@@ -65,25 +65,25 @@ _VEHICLE_ROLES = frozenset({"driver", "owner"})
 _ROAD_CONVEYANCES = frozenset({"car", "truck", "bus", "motorcycle"})
 
 
-def _digits(rng: random.Random, n: int) -> str:
-    return str(rng.randrange(10**n)).zfill(n)
+def _digits(rng: Rng, n: int) -> str:
+    return str(rng.below(10**n)).zfill(n)
 
 
-def _letters(rng: random.Random, alphabet: str, n: int) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
+def _letters(rng: Rng, alphabet: str, n: int) -> str:
+    return "".join(rng.pick(alphabet) for _ in range(n))
 
 
-def new_phone(rng: random.Random, country: str) -> tuple[str, str]:
+def new_phone(rng: Rng, country: str) -> tuple[str, str]:
     """A mobile number: (country, national significant number)."""
     _, prefixes, n = _PHONES[country]
-    return country, rng.choice(prefixes) + _digits(rng, n)
+    return country, rng.pick(prefixes) + _digits(rng, n)
 
 
-def render_phone(phone: tuple[str, str], reporting: str, rng: random.Random) -> str:
+def render_phone(phone: tuple[str, str], reporting: str, rng: Rng) -> str:
     """Write a number as officers do: national notation at home, international abroad."""
     country, nsn = phone
     cc = _PHONES[country][0]
-    k = rng.randrange(6)
+    k = rng.below(6)
     if country != reporting or k < 2:
         if k == 0:
             return f"+{cc}{nsn}"
@@ -108,26 +108,26 @@ def render_phone(phone: tuple[str, str], reporting: str, rng: random.Random) -> 
             f"+{cc} {a} {b[:3]}-{b[3:5]}-{b[5:]}", f"{a}{b}")[k - 2]  # fmt: skip
 
 
-def new_plate(rng: random.Random, country: str) -> str:
+def new_plate(rng: Rng, country: str) -> str:
     """A canonical (Latin, unspaced) plate in the country's current format."""
     if country == "KAZ":
-        return f"{_digits(rng, 3)}{_letters(rng, _LATIN, 3)}{rng.randint(1, 18):02d}"
+        return f"{_digits(rng, 3)}{_letters(rng, _LATIN, 3)}{rng.between(1, 18):02d}"
     if country == "KGZ":
-        return f"{rng.randint(1, 9):02d}{_digits(rng, 3)}{_letters(rng, _LATIN, 3)}"
+        return f"{rng.between(1, 9):02d}{_digits(rng, 3)}{_letters(rng, _LATIN, 3)}"
     if country == "UZB":
-        region = rng.choice(("01", "10", "20", "25", "30", "40", "50", "60", "70", "75", "80"))
-        return f"{region}{rng.choice(_LATIN)}{_digits(rng, 3)}{_letters(rng, _LATIN, 2)}"
+        region = rng.pick(("01", "10", "20", "25", "30", "40", "50", "60", "70", "75", "80"))
+        return f"{region}{rng.pick(_LATIN)}{_digits(rng, 3)}{_letters(rng, _LATIN, 2)}"
     if country == "TJK":
-        return f"{_digits(rng, 4)}{_letters(rng, _LATIN, 2)}{rng.randint(1, 8):02d}"
+        return f"{_digits(rng, 4)}{_letters(rng, _LATIN, 2)}{rng.between(1, 8):02d}"
     if country == "TKM":
-        return f"{_digits(rng, 4)}{rng.choice(('AG', 'AH', 'BN', 'DZ', 'LB', 'MR'))}"
-    region = rng.choice(("77", "97", "177", "777", "50", "190", "02", "16", "55", "66", "74"))
-    return f"{rng.choice(_RU_PLATE)}{_digits(rng, 3)}{_letters(rng, _RU_PLATE, 2)}{region}"
+        return f"{_digits(rng, 4)}{rng.pick(('AG', 'AH', 'BN', 'DZ', 'LB', 'MR'))}"
+    region = rng.pick(("77", "97", "177", "777", "50", "190", "02", "16", "55", "66", "74"))
+    return f"{rng.pick(_RU_PLATE)}{_digits(rng, 3)}{_letters(rng, _RU_PLATE, 2)}{region}"
 
 
-def render_plate(plate: str, country: str, rng: random.Random) -> str:
+def render_plate(plate: str, country: str, rng: Rng) -> str:
     """Spacing as on the plate, and sometimes Cyrillic look-alike letters."""
-    k = rng.randrange(4)
+    k = rng.below(4)
     if country == "KAZ" and k < 2:
         text = f"{plate[:3]} {plate[3:6]} {plate[6:]}"
     elif country == "KGZ" and k < 2:
@@ -147,27 +147,27 @@ def render_plate(plate: str, country: str, rng: random.Random) -> str:
     return text
 
 
-def new_vin(rng: random.Random) -> str:
+def new_vin(rng: Rng) -> str:
     """A 17-character VIN (no I, O, Q) with a valid check digit."""
-    body = rng.choice(_WMI) + _letters(rng, _VIN_CHARS, 5) + "0"
-    body += rng.choice("6789ABCDEFGHJKLMNPR") + rng.choice(_VIN_CHARS) + _digits(rng, 6)
+    body = rng.pick(_WMI) + _letters(rng, _VIN_CHARS, 5) + "0"
+    body += rng.pick("6789ABCDEFGHJKLMNPR") + rng.pick(_VIN_CHARS) + _digits(rng, 6)
     total = sum(_VIN_VALUE[c] * w for c, w in zip(body, _VIN_WEIGHTS, strict=True)) % 11
     return body[:8] + ("X" if total == 10 else str(total)) + body[9:]
 
 
-def new_passport(rng: random.Random, country: str) -> str:
+def new_passport(rng: Rng, country: str) -> str:
     if country == "KAZ":
         return "N" + _digits(rng, 8)
     if country == "KGZ":
-        return rng.choice(("AC", "AN", "PE")) + _digits(rng, 7)
+        return rng.pick(("AC", "AN", "PE")) + _digits(rng, 7)
     if country == "TJK":
-        return rng.choice("45") + _digits(rng, 8)
+        return rng.pick("45") + _digits(rng, 8)
     if country == "TKM":
-        return rng.choice("AB") + _digits(rng, 7)
+        return rng.pick("AB") + _digits(rng, 7)
     if country == "UZB":
-        return rng.choice(("AA", "AB", "AC", "AD", "FA")) + _digits(rng, 7)
+        return rng.pick(("AA", "AB", "AC", "AD", "FA")) + _digits(rng, 7)
     if country == "RUS":
-        return rng.choice(("72", "75", "76")) + _digits(rng, 7)
+        return rng.pick(("72", "75", "76")) + _digits(rng, 7)
     return "P0" + _digits(rng, 7)
 
 
@@ -221,7 +221,7 @@ def _styles(eth: str, reporting: str) -> tuple[tuple[str, ...], list[float]]:
 class Population:
     """A bounded pool of recurring identities, phones and vehicles."""
 
-    def __init__(self, rng: random.Random, capacity: int = 50_000) -> None:
+    def __init__(self, rng: Rng, capacity: int = 50_000) -> None:
         self.rng = rng
         self.capacity = capacity
         self.people: list[Identity] = []
@@ -233,14 +233,14 @@ class Population:
         if len(pool) < self.capacity:
             pool.append(item)
         else:
-            pool[self.rng.randrange(self.capacity)] = item
+            pool[self.rng.below(self.capacity)] = item
 
     def pick(self, nationality: str, when: date, exclude: set[str]) -> Identity:
         """A person for a seizure: about 15% are people seen before, anywhere in the region."""
         rng = self.rng
         if self.people and rng.random() < 0.16:
             for _ in range(3):
-                old = self.people[rng.randrange(len(self.people))]
+                old = self.people[rng.below(len(self.people))]
                 if old.pid not in exclude:
                     return old
         return self._new(nationality, when)
@@ -253,24 +253,24 @@ class Population:
         female = rng.random() < (0.04 if eth == "af" else 0.15)
         surnames, males, females = POOLS[eth]
         names = (
-            rng.choice(surnames),
-            rng.choice(females if female else males),
-            None if eth == "af" else rng.choice(males),
+            rng.pick(surnames),
+            rng.pick(females if female else males),
+            None if eth == "af" else rng.pick(males),
         )
-        age_days = int((18 + rng.random() ** 1.6 * 45) * 365.25) + rng.randrange(365)
+        age_days = int((18 + rng.random() ** 1.6 * 45) * 365.25) + rng.below(365)
         phones: list[tuple[str, str]] = []
         r = rng.random()
         if r < 0.9:
             phones.append(new_phone(rng, nationality))
             if r < 0.12:
-                phones.append(new_phone(rng, rng.choice(("KAZ", "RUS", "UZB", "KGZ"))))
+                phones.append(new_phone(rng, rng.pick(("KAZ", "RUS", "UZB", "KGZ"))))
             self._keep(self.phones, phones[0])
         if self.phones and rng.random() < 0.07:
-            phones.append(self.phones[rng.randrange(len(self.phones))])  # a shared phone
+            phones.append(self.phones[rng.below(len(self.phones))])  # a shared phone
         vehicle = None
         if rng.random() < 0.35:
             if self.vehicles and rng.random() < 0.08:
-                vehicle = self.vehicles[rng.randrange(len(self.vehicles))]
+                vehicle = self.vehicles[rng.below(len(self.vehicles))]
             else:
                 vc = nationality if nationality != "AFG" else "TJK"
                 vin = new_vin(rng) if rng.random() < 0.45 else ""
@@ -301,7 +301,7 @@ class Population:
         if r() < 0.78:
             d = p.dob
             if r() < 0.02:
-                d = d + timedelta(days=rng.choice((-1, 1, 30)))  # a keying error
+                d = d + timedelta(days=rng.pick((-1, 1, 30)))  # a keying error
             dob = d.isoformat() if r() < 0.7 else d.strftime("%d.%m.%Y")
         nat = ""
         if r() < 0.88:
@@ -309,7 +309,7 @@ class Population:
         passport_country = passport = ""
         if p.passport and r() < 0.5:
             passport_country, passport = p.nationality, p.passport
-        phone = render_phone(rng.choice(p.phones), reporting, rng) if p.phones and r() < 0.42 else ""
+        phone = render_phone(rng.pick(p.phones), reporting, rng) if p.phones and r() < 0.42 else ""
         plate = plate_country = vin = ""
         if p.vehicle and role in _VEHICLE_ROLES and conveyance in _ROAD_CONVEYANCES and r() < 0.75:
             plate = render_plate(p.vehicle[0], p.vehicle[1], rng)
@@ -344,8 +344,8 @@ class Population:
             pat = patronymic_native(p.eth, f[0], p.female) if f and rng.random() < 0.6 else ""
         else:
             ru = rng.random() < 0.8
-            surname = s_ru[0] if ru else rng.choice(s_ru + (s_nat,))
-            given = g_ru[0] if ru else rng.choice(g_ru + (g_nat,))
+            surname = s_ru[0] if ru else rng.pick(s_ru + (s_nat,))
+            given = g_ru[0] if ru else rng.pick(g_ru + (g_nat,))
             pat = ""
             if f and rng.random() < (0.65 if style == "ru" else 0.25):
                 if p.eth in ("uz", "kg", "kz") and rng.random() < 0.25:

@@ -294,3 +294,19 @@ PLANT = (0.0, 0.0, 0.05, 0.2, 0.7, 1.6, 2.6, 3.0, 2.0, 0.5, 0.05, 0.0)
 RESIN = (1.1, 1.05, 1.0, 0.9, 0.9, 0.9, 0.95, 1.0, 1.05, 1.15, 1.2, 1.15)
 STRAW = (0.3, 0.3, 0.4, 0.6, 1.0, 1.8, 2.2, 1.8, 1.2, 0.8, 0.5, 0.3)
 ALL_SEIZURES = (0.85, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.15, 1.1, 1.0, 0.9)
+
+BCP_RU: dict[str, str] = {
+    "nur_zholy": "Нур Жолы", "altynkol": "Алтынколь", "dostyk": "Достык", "bakhty": "Бахты",
+    "maikapshagai": "Майкапшагай", "zhaisan": "Жайсан", "mamlyutka": "Мамлютка",
+    "zhibek_zholy": "Жибек Жолы", "saryagash": "Сарыагаш", "tazhen": "Тажен",
+    "korday": "Кордай", "bolashak": "Болашак", "torugart": "Торугарт",
+    "irkeshtam": "Иркештам", "ak_zhol": "Ак-Жол", "dostuk": "Достук", "bordobo": "Бордобо",
+    "panji_poyon": "Пянджи-Поён", "ishkashim": "Ишкашим", "kulma": "Кульма",
+    "fotehobod": "Фотехобод", "tursunzoda": "Турсунзаде", "pakhtaobod": "Пахтаобод",
+    "kyzyl_art": "Кызыл-Арт", "imamnazar": "Имамназар", "serhetabat": "Серхетабат",
+    "saragt": "Сарахс", "howdan": "Ховдан", "artyk": "Артык", "akyayla": "Акяйла",
+    "farap": "Фарап", "dashoguz": "Дашогуз", "serhetyaka": "Серхетяка", "ayritom": "Айритом",
+    "gisht_kuprik": "Гишт-Куприк", "keles": "Келес", "daut_ata": "Даут-Ата",
+    "dustlik": "Дустлик", "oybek": "Ойбек", "sariosiyo": "Сариасия", "kudukli": "Кудукли",
+    "alat": "Алат", "shavat": "Шават",
+}  # fmt: skip

@@ -50,8 +50,7 @@ def _parse(text: str, kind: str) -> Grade:
             return Grade("4x4", raw, raw)
         raise InvalidValue(
             "unknown_code",
-            f"{kind} grade {text!r} is not a 4x4 code; other schemes need a prefix, "
-            "e.g. 5x5x5:B",
+            f"{kind} grade {text!r} is not a 4x4 code; other schemes need a prefix, e.g. 5x5x5:B",
             allowed=", ".join(plain),
         )
     scheme = scheme.lower()

@@ -31,7 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ambiguous_date": {
         "en": "{value!r} is ambiguous (day and month order); use YYYY-MM-DD or DD.MM.YYYY",
-        "ru": "{value!r} неоднозначна (порядок дня и месяца); используйте ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+        "ru": "{value!r} неоднозначна (порядок дня и месяца); "
+        "используйте ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
     },
     "future_date": {
         "en": "{value!r} is in the future",

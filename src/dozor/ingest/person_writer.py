@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from dozor.domain.ids import uuid7
-from dozor.domain.markings import Marking, clip_to_parent, parse_handling
+from dozor.domain.markings import Marking, clip_to_parent
 from dozor.ingest.drafts import PersonDraft, SeizureDraft
 from dozor.store.schema import (
     conveyance,
@@ -31,8 +31,8 @@ NOMINAL_DEFAULT = Marking("national", "AMBER", frozenset({"H2"}))
 
 def nominal_marking(draft: SeizureDraft) -> Marking:
     """The nominal default clipped to the seizure's marking."""
-    codes, h3 = parse_handling(draft.handling) if draft.handling else (frozenset({"H0"}), None)
-    parent = Marking(draft.distribution, draft.tlp, codes, draft.h3_text or h3)
+    codes = frozenset(draft.handling.split(";")) if draft.handling else frozenset({"H0"})
+    parent = Marking(draft.distribution, draft.tlp, codes, draft.h3_text)
     return clip_to_parent(NOMINAL_DEFAULT, parent)
 
 
@@ -195,5 +195,5 @@ class PersonWriter:
             )
         ).first()
         if existing is None:
-            self.conn.execute(person_conveyance.insert(), {
-                "person_id": person_id, "conveyance_id": vehicle_id, "role": link_role})  # fmt: skip
+            link = {"person_id": person_id, "conveyance_id": vehicle_id, "role": link_role}
+            self.conn.execute(person_conveyance.insert(), link)

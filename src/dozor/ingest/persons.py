@@ -50,10 +50,10 @@ class PersonReader:
                 self.columns.append((index, name))
                 seen.add(name)
             elif name and not name.startswith("x_"):
-                self._problem(1, raw, raw, "unknown_column", column=raw)
+                self._problem(1, raw, raw, "unknown_column")
         for name in PERSON_COLUMNS:
             if name in PERSON_REQUIRED and name not in seen:
-                self._problem(1, name, "", "missing_column", column=name)
+                self._problem(1, name, "", "missing_column")
 
     def _problem(self, row: int, column: str, value: str, code: str, **params: Any) -> None:
         self.problems.append(self.sheet.problem(row, column, shown(value), code, **params))
@@ -109,7 +109,9 @@ class PersonReader:
         sex_text = self._text(row, "sex", values, False)
         sex = self._parse(row, "sex", sex_text, self.sexes) if sex_text else None
         nat_text = self._text(row, "nationality", values, False)
-        nationality = self._parse(row, "nationality", nat_text, parse_nationality) if nat_text else None
+        nationality = (
+            self._parse(row, "nationality", nat_text, parse_nationality) if nat_text else None
+        )
         surname = names["surname"]
         if role is None or surname is None:
             return None
@@ -170,7 +172,11 @@ class PersonReader:
                 norm = self._parse(row, "vehicle_plate", plate[0],
                                    lambda t: normalise_plate(t, country.iso3))  # fmt: skip
                 if norm is not None:
-                    draft.plate, draft.plate_country, draft.plate_norm = plate[0], country.iso3, norm
+                    draft.plate, draft.plate_country, draft.plate_norm = (
+                        plate[0],
+                        country.iso3,
+                        norm,
+                    )
         vin = cell_text(values.get("vin"))
         if vin:
             draft.vin = self._parse(row, "vin", vin, normalise_vin)

@@ -93,7 +93,8 @@ def detect_encoding(path: Path) -> str:
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                if saw_multibyte or not chunk:
+                # Valid multi-byte UTF-8 earlier in this same chunk counts too.
+                if saw_multibyte or not chunk or not chunk[: error.start].isascii():
                     line = lines + chunk[: error.start].count(b"\n")
                     raise BrokenEncoding(line, str(error)) from None
                 break
@@ -182,9 +183,9 @@ def read_json(path: Path, text: str) -> list[Sheet]:
                 if key not in header:
                     header.append(str(key))
 
-        def rows(objs: list[Any] = objects, cols: list[str] = header) -> Iterator[
-            tuple[int, list[Cell]]
-        ]:
+        def rows(
+            objs: list[Any] = objects, cols: list[str] = header
+        ) -> Iterator[tuple[int, list[Cell]]]:
             for number, obj in enumerate(objs, start=2):
                 if isinstance(obj, dict):
                     yield number, [_json_cell(obj.get(c)) for c in cols]

@@ -64,6 +64,7 @@ class SeizureAssembler:
         self.problems: list[Problem] = []
         self.parsers: dict[str, Callable[[str], Any]] = seizure_parsers()
         self.columns = self._map_columns(sheet.header)
+        self._plan()
         self._current: SeizureDraft | None = None
         self._done_refs: set[str] = set()
 
@@ -78,10 +79,10 @@ class SeizureAssembler:
                 mapped.append((index, name))
                 seen.add(name)
             elif name and not name.startswith("x_") and name not in DERIVED_COLUMNS:
-                self._problem(1, raw, raw, "unknown_column", column=raw)
+                self._problem(1, raw, raw, "unknown_column")
         for name in SEIZURE_COLUMNS:
             if name in SEIZURE_REQUIRED and name not in seen:
-                self._problem(1, name, "", "missing_column", column=name)
+                self._problem(1, name, "", "missing_column")
         return mapped
 
     @property
@@ -92,25 +93,32 @@ class SeizureAssembler:
         self.problems.append(self.sheet.problem(row, column, shown(value), code, **params))
 
     # -- rows -----------------------------------------------------------------------------
+    def _plan(self) -> None:
+        """Per-column work, decided once: rows are many, columns few."""
+        self._ref_index = next((i for i, n in self.columns if n == "seizure_ref"), -1)
+        self._level = [(i, n, self.parsers.get(n)) for i, n in self.columns
+                       if n not in ITEM_COLUMNS and n != "seizure_ref"]  # fmt: skip
+        self._items = {n: i for i, n in self.columns if n in ITEM_COLUMNS}
+        self._agencies: dict[str, Any] = {}
+
     def feed(self, row: int, cells: list[Cell]) -> Iterator[SeizureDraft]:
         """Take one row; yield the previous seizure when this row starts a new one."""
-        values = {name: cells[i] if i < len(cells) else None for i, name in self.columns}
-        ref = cell_text(values.get("seizure_ref"))
+        raw_ref = cells[self._ref_index] if 0 <= self._ref_index < len(cells) else None
+        ref = raw_ref.strip() if raw_ref.__class__ is str else cell_text(raw_ref)  # type: ignore[union-attr]
         if not ref:
             self._problem(row, "seizure_ref", "", "required_missing")
             return
         current = self._current
         if current is None or current.ref != ref:
-            if ref in self._done_refs:
-                if self.contiguous:
-                    raise NotContiguous(ref)
+            if ref in self._done_refs and self.contiguous:
+                raise NotContiguous(ref)
             if current is not None:
                 self._done_refs.add(current.ref)
                 yield self.finish(current)
             current = SeizureDraft(ref=ref, first_row=row)
             self._current = current
         current.rows.append(row)
-        self._row(current, row, values)
+        self._row(current, row, cells)
 
     def close(self) -> Iterator[SeizureDraft]:
         """Yield the last seizure."""
@@ -119,35 +127,44 @@ class SeizureAssembler:
             yield self.finish(self._current)
             self._current = None
 
-    def _row(self, draft: SeizureDraft, row: int, values: dict[str, Cell]) -> None:
+    def _row(self, draft: SeizureDraft, row: int, cells: list[Cell]) -> None:
         before = len(self.problems)
         stored = draft.values
-        for name, raw in values.items():
-            if name in ITEM_COLUMNS or name == "seizure_ref":
+        width = len(cells)
+        for index, name, parse in self._level:
+            raw = cells[index] if index < width else None
+            if raw is None:
                 continue
-            if name == "reporting_agency":
-                parsed_agency = self._agency(row, raw)
-                if parsed_agency is not None:
-                    self._keep(draft, row, name, raw, parsed_agency)
+            if raw.__class__ is str:
+                text = raw.strip()  # type: ignore[union-attr]
+                if not text:
+                    continue
+            elif name == "seizure_date" and isinstance(raw, date | datetime):
+                self._keep(draft, row, name, cell_text(raw), partial_date_from_native(raw))
                 continue
-            if name == "seizure_date" and isinstance(raw, date | datetime):
-                parsed: Any = partial_date_from_native(raw)
-                self._keep(draft, row, name, raw, parsed)
-                continue
-            text = cell_text(raw)
-            if not text:
-                continue
-            try:
-                parsed = self.parsers[name](text)
-            except InvalidValue as error:
-                self._problem(row, name, text, error.code, **error.params)
-                continue
-            self._keep(draft, row, name, text, parsed)
+            else:
+                text = cell_text(raw)
+            if parse is None:  # reporting_agency
+                parsed = self._agencies.get(text) or self._agency(row, text)
+                if parsed is None:
+                    continue
+            else:
+                try:
+                    parsed = parse(text)
+                except InvalidValue as error:
+                    self._problem(row, name, text, error.code, **error.params)
+                    continue
+            earlier = stored.get(name)
+            if earlier is None:
+                stored[name] = (parsed, row, text)
+            elif earlier[0] is not parsed and earlier[0] != parsed:
+                self._problem(row, name, text, "conflicting_seizure_value",
+                              first=earlier[2], first_row=earlier[1])  # fmt: skip
         if row == draft.first_row:
             for name in SEIZURE_LEVEL_REQUIRED:
                 if name not in stored and not self._failed(before, row, name):
                     self._problem(row, name, "", "required_missing")
-        item = self._item(row, values)
+        item = self._item(row, cells)
         if item is not None:
             draft.items.append(item)
         if len(self.problems) > before:
@@ -156,24 +173,15 @@ class SeizureAssembler:
     def _failed(self, since: int, row: int, column: str) -> bool:
         return any(p.row == row and p.column == column for p in self.problems[since:])
 
-    def _keep(self, draft: SeizureDraft, row: int, name: str, raw: Cell, parsed: Any) -> None:
+    def _keep(self, draft: SeizureDraft, row: int, name: str, text: str, parsed: Any) -> None:
         earlier = draft.values.get(name)
         if earlier is None:
-            draft.values[name] = (parsed, row, cell_text(raw))
+            draft.values[name] = (parsed, row, text)
         elif earlier[0] != parsed:
-            self._problem(
-                row,
-                name,
-                cell_text(raw),
-                "conflicting_seizure_value",
-                first=earlier[2],
-                first_row=earlier[1],
-            )
+            self._problem(row, name, text, "conflicting_seizure_value",
+                          first=earlier[2], first_row=earlier[1])  # fmt: skip
 
-    def _agency(self, row: int, raw: Cell) -> Any:
-        text = cell_text(raw)
-        if not text:
-            return None
+    def _agency(self, row: int, text: str) -> Any:
         agency = self.context.find_agency(text)
         if agency is None:
             self._problem(row, "reporting_agency", text, "unknown_code", what="agency")
@@ -185,13 +193,16 @@ class SeizureAssembler:
         if not self.context.importer.may_import_for(agency):
             self._problem(row, "reporting_agency", text, "not_member_of_agency")
             return None
+        self._agencies[text] = agency
         return agency
 
-    def _item(self, row: int, values: dict[str, Cell]) -> ItemDraft | None:
+    def _item(self, row: int, cells: list[Cell]) -> ItemDraft | None:
         parsed: dict[str, Any] = {}
         ok = True
+        width = len(cells)
         for name in ITEM_COLUMNS:
-            text = cell_text(values.get(name))
+            index = self._items.get(name, width)
+            text = cell_text(cells[index] if index < width else None)
             if not text:
                 if name in SEIZURE_REQUIRED:
                     self._problem(row, name, "", "required_missing")

@@ -8,6 +8,7 @@ interrupt mid-way leaves the transaction uncommitted, with the same effect.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from dozor.ingest.readers import BrokenEncoding, Cell, Sheet, open_sheets
 from dozor.ingest.seizures import NotContiguous, SeizureAssembler
 from dozor.ingest.writer import SeizureWriter
 from dozor.settings import Settings
-from dozor.store.schema import agency, import_job, seizure
+from dozor.store.schema import agency, event_outbox, import_job, seizure
 
 Progress = Callable[[int], None]
 
@@ -187,6 +188,11 @@ def import_file(
     sheets: list[Sheet] = []
     for path in paths:
         opened, problems = _open(path, settings)
+        for sheet in opened:  # a sheet lacking a required column is still known by its role
+            if not sheet.kind and sheet.name.strip().lower() in ("seizures", "persons"):
+                sheet.kind = sheet.name.strip().lower()
+            elif not sheet.kind and len(opened) == 1:
+                sheet.kind = "seizures" if path == seizures_path else "persons"
         result.errors.extend(problems)
         sheets.extend(opened)
         if not problems:
@@ -231,15 +237,16 @@ def import_file(
             if not contiguous:
                 seizure_sheets = [s for s in open_sheets(seizures_path) if s.kind == "seizures"]
             outcome = _run(conn, result, context, settings, seizure_sheets[0], person_sheet,
-                           persons, skip_invalid, dry_run, channel, progress, contiguous)  # fmt: skip
+                           persons, skip_invalid, dry_run, channel, progress,
+                           contiguous)  # fmt: skip
             if outcome:
                 break
     return result
 
 
-def _grouped(rows: Iterator[tuple[int, list[Cell]]], ref_index: int) -> Iterator[
-    tuple[int, list[Cell]]
-]:
+def _grouped(
+    rows: Iterator[tuple[int, list[Cell]]], ref_index: int
+) -> Iterator[tuple[int, list[Cell]]]:
     groups: dict[str, list[tuple[int, list[Cell]]]] = {}
     for row in rows:
         key = str(row[1][ref_index]).strip() if ref_index < len(row[1]) else ""
@@ -295,11 +302,20 @@ def _run(conn: Connection, result: ImportResult, context: JobContext, settings: 
         result.pending, result.items, result.persons = counts.pending, counts.items, counts.persons
         if limit_problems or (result.errors and not skip_invalid) or dry_run:
             transaction.rollback()
+            if limit_problems or (result.errors and not skip_invalid):  # nothing was imported
+                result.created = result.updated = result.unchanged = result.pending = 0
+                result.items = result.persons = 0
             return True
         conn.execute(update(import_job).where(import_job.c.id == result.job_id).values(
             finished_at=datetime.now(UTC), created=result.created, updated=result.updated,
             unchanged=result.unchanged, skipped=result.skipped, items=result.items,
             persons=result.persons))  # fmt: skip
+        # One event per job, not per seizure: consumers read the job's seizures by job id.
+        conn.execute(event_outbox.insert(), {
+            "at": datetime.now(UTC), "event_type": "seizures_imported",
+            "object_type": "import_job", "object_id": result.job_id,
+            "payload": json.dumps({"created": result.created, "updated": result.updated}),
+        })  # fmt: skip
         audit.record(conn, node=settings.node_code, action="import", channel="system",
                      actor_user_id=context.importer.user_id,
                      actor_agency_id=context.importer.agency_id, object_type="import_job",
@@ -330,9 +346,16 @@ def _stored_persons(conn: Connection, job: _Job, result: ImportResult) -> None:
     for ref, rows in job.persons.items():
         if ref in job.used_refs:
             continue
-        query = select(seizure.c.id, seizure.c.owner_agency_id, seizure.c.seized_local,
-                       seizure.c.seized_precision, seizure.c.tlp, seizure.c.distribution,
-                       seizure.c.handling, seizure.c.h3_text).where(seizure.c.local_ref == ref)
+        query = select(
+            seizure.c.id,
+            seizure.c.owner_agency_id,
+            seizure.c.seized_local,
+            seizure.c.seized_precision,
+            seizure.c.tlp,
+            seizure.c.distribution,
+            seizure.c.handling,
+            seizure.c.h3_text,
+        ).where(seizure.c.local_ref == ref)
         if only is not None:
             query = query.where(seizure.c.owner_agency_id == only.id)
         found = [r for r in conn.execute(query).all()

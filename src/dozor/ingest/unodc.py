@@ -25,9 +25,9 @@ from dozor.domain.values import parse_decimal
 from dozor.ingest.problems import Problem, shown
 from dozor.ingest.readers import Cell, Sheet
 from dozor.ingest.service import ImportResult, file_sha256
+from dozor.ingest.template import UNODC_COLUMNS
 from dozor.settings import Settings
 from dozor.store.schema import import_job, official_annual_total
-from dozor.ingest.template import UNODC_COLUMNS
 
 SOURCE = "unodc"
 # UNODC's drug groups to ours (DATA.md §4.1).
@@ -76,10 +76,11 @@ def read_rows(sheet: Sheet, problems: list[Problem]) -> Iterator[dict[str, Any]]
     index = {name.strip().lower(): i for i, name in enumerate(sheet.header)}
     missing = [c for c in UNODC_COLUMNS if c.lower() not in index]
     for column in missing:
-        problems.append(sheet.problem(1, column, "", "missing_column", column=column))
+        problems.append(sheet.problem(1, column, "", "missing_column"))
     if missing:
         return
     for order, (row_no, cells) in enumerate(sheet.rows, start=1):
+
         def cell(name: str, cells: list[Cell] = cells) -> Cell:
             i = index[name.lower()]
             return cells[i] if i < len(cells) else None

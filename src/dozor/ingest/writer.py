@@ -15,11 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 
 from dozor.domain.ids import uuid7
 from dozor.ingest.drafts import ItemDraft, SeizureDraft
 from dozor.ingest.person_writer import PersonWriter
+from dozor.store.bulk import insert_rows
 from dozor.store.schema import (
     event_outbox,
     route_leg,
@@ -61,13 +62,38 @@ def _code(value: Any) -> Any:
     return value
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _by_code(value: Any) -> Any:
+    return value.code
+
+
+def _by_iso3(value: Any) -> Any:
+    return value.iso3
+
+
+# How a parsed cell is stored: code-list entries by code, countries by ISO3.
+_STORED = {
+    "reporting_country": _by_iso3, "origin_country": _by_iso3, "departure_country": _by_iso3,
+    "destination_country": _by_iso3, "location_type": _by_code, "bcp": _by_code,
+    "mode_of_transport": _by_code, "conveyance_type": _by_code, "direction": _by_code,
+}  # fmt: skip
+
+
+def _grading_version(source: Any, info: Any) -> int | None:
+    grade = source or info
+    return int(grade.mapping_version) if grade is not None else None
+
+
 def seizure_content(draft: SeizureDraft) -> dict[str, Any]:
     """The columns of a seizure row that come from the file."""
-    v = {name: _code(cell[0]) for name, cell in draft.values.items()}
+    v = {name: _STORED.get(name, _same)(cell[0]) for name, cell in draft.values.items()}
     seized = draft.seized
     assert seized is not None and draft.seized_at is not None and draft.agency is not None
-    source = v.get("source_grade")
-    info = v.get("info_grade")
+    source = draft.values["source_grade"][0] if "source_grade" in draft.values else None
+    info = draft.values["info_grade"][0] if "info_grade" in draft.values else None
     country = v["reporting_country"]
     narrative = v.get("narrative")
     return {
@@ -102,7 +128,7 @@ def seizure_content(draft: SeizureDraft) -> dict[str, Any]:
         "suspected_false": bool(
             (source and source.suspected_false) or (info and info.suspected_false)
         ),
-        "grading_version": (source or info).mapping_version if (source or info) else None,
+        "grading_version": _grading_version(source, info),
         "narrative": narrative,
         "narrative_distribution": "national" if narrative else None,
         "narrative_tlp": ("AMBER" if draft.tlp in ("CLEAR", "GREEN") else draft.tlp)
@@ -143,10 +169,32 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
+# Derived from other columns (seized_local + tz, quantity × factor), so left out of the hash.
+_DERIVED = frozenset({"seized_at", "seized_date", "total_kg_eq", "quantity_kg_eq", "pure_kg",
+                      "heroin_eq_kg"})  # fmt: skip
+
+
 def content_hash(row: dict[str, Any], items: list[dict[str, Any]], legs: list[Any]) -> str:
-    """Hash of everything a file says about a seizure (not ids, times or status)."""
-    payload = json.dumps([row, items, legs], sort_keys=True, default=_json_default)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """Hash of everything a file says about a seizure (not ids, times or status).
+
+    The dicts are built with a fixed key order and hold only text, numbers and None once the
+    derived columns are left out, so joining their ``str`` is stable and cheap.
+    """
+    parts = [str(v) for k, v in row.items() if k not in _DERIVED]
+    for item in items:
+        parts.append("\x1e")
+        parts.extend(str(v) for k, v in item.items() if k not in _DERIVED)
+    for leg in legs:
+        parts.append("\x1e")
+        parts.extend(str(v) for v in leg.values())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _insert_dicts(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert rows that all have the keys of the first one."""
+    if rows:
+        columns = tuple(rows[0])
+        insert_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
 
 
 class SeizureWriter:
@@ -192,7 +240,6 @@ class SeizureWriter:
                 new_seizures.append(self._new_row(draft, content, digest, seizure_id))
                 new_items.extend({"id": uuid7(), "seizure_id": seizure_id, **i} for i in items)
                 new_legs.extend({"id": uuid7(), "seizure_id": seizure_id, **leg} for leg in legs)
-                events.append(self._event("seizure_created", seizure_id))
                 self.counts.created += 1
                 self.counts.items += len(items)
             else:
@@ -205,14 +252,10 @@ class SeizureWriter:
                     self._update(found, content, items, legs, digest)
                     events.append(self._event("seizure_updated", seizure_id))
             self.written_ids[(draft.agency.id, draft.ref)] = seizure_id
-        if new_seizures:
-            self.conn.execute(seizure.insert(), new_seizures)
-        if new_items:
-            self.conn.execute(seizure_item.insert(), new_items)
-        if new_legs:
-            self.conn.execute(route_leg.insert(), new_legs)
-        if events:
-            self.conn.execute(event_outbox.insert(), events)
+        _insert_dicts(self.conn, seizure, new_seizures)
+        _insert_dicts(self.conn, seizure_item, new_items)
+        _insert_dicts(self.conn, route_leg, new_legs)
+        _insert_dicts(self.conn, event_outbox, events)
         for draft in drafts:
             if draft.persons:
                 assert draft.agency is not None
@@ -273,9 +316,15 @@ class SeizureWriter:
             select(seizure_item).where(seizure_item.c.seizure_id == seizure_id)
             .order_by(seizure_item.c.line_no)
         ).mappings().all()  # fmt: skip
-        legs = self.conn.execute(
-            select(route_leg).where(route_leg.c.seizure_id == seizure_id).order_by(route_leg.c.seq)
-        ).mappings().all()
+        legs = (
+            self.conn.execute(
+                select(route_leg)
+                .where(route_leg.c.seizure_id == seizure_id)
+                .order_by(route_leg.c.seq)
+            )
+            .mappings()
+            .all()
+        )
         data = {"seizure": dict(row), "items": [dict(i) for i in items],
                 "route_legs": [dict(leg) for leg in legs]}  # fmt: skip
         return json.dumps(data, sort_keys=True, default=_json_default, ensure_ascii=False)
@@ -341,8 +390,12 @@ class SeizureWriter:
             self.counts.unchanged += 1
             return
         if already is None:
-            snapshot = json.dumps({"seizure": content, "items": items, "route_legs": legs},
-                                  sort_keys=True, default=_json_default, ensure_ascii=False)
+            snapshot = json.dumps(
+                {"seizure": content, "items": items, "route_legs": legs},
+                sort_keys=True,
+                default=_json_default,
+                ensure_ascii=False,
+            )
             self.conn.execute(seizure_pending.insert(), {
                 "seizure_id": seizure_id, "snapshot": snapshot, "content_hash": digest,
                 "import_job_id": self.job_id, "created_at": self.now,

@@ -61,9 +61,9 @@ def seizure_rows(conn: Connection, batch: int = 2000) -> Iterator[dict[str, str]
                                 agencies)  # fmt: skip
 
 
-def _rows_of(head: Any, items: list[Any], legs: list[Any], agencies: dict[str, str]) -> Iterator[
-    dict[str, str]
-]:
+def _rows_of(
+    head: Any, items: list[Any], legs: list[Any], agencies: dict[str, str]
+) -> Iterator[dict[str, str]]:
     by_role: dict[str, list[str]] = {}
     for leg in legs:
         by_role.setdefault(leg["role"], []).append(leg["country"])
@@ -90,7 +90,8 @@ def _rows_of(head: Any, items: list[Any], legs: list[Any], agencies: dict[str, s
         "departure_country": ";".join(by_role.get("departure", [])),
         "destination_country": ";".join(by_role.get("destination", [])),
         "transit_countries": ";".join(by_role.get("transit", [])),
-        "persons_arrested": "" if head["persons_arrested"] is None
+        "persons_arrested": ""
+        if head["persons_arrested"] is None
         else str(head["persons_arrested"]),
         "tlp": head["tlp"],
         "distribution": head["distribution"],

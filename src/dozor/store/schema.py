@@ -54,7 +54,7 @@ def _provenance() -> list[Column[object]]:
         Column("created_by", String(ID)),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("updated_by", String(ID)),
-    ]  # type: ignore[return-value]
+    ]
 
 
 def _marking(prefix: str = "") -> list[Column[object]]:
@@ -64,7 +64,7 @@ def _marking(prefix: str = "") -> list[Column[object]]:
         Column(f"{prefix}tlp", String(16), nullable=False),
         Column(f"{prefix}handling", String(600), nullable=False, default="H0"),
         Column(f"{prefix}legal_basis", String(200)),
-    ]  # type: ignore[return-value]
+    ]
 
 
 node = Table(

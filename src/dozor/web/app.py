@@ -36,8 +36,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def readyz() -> dict[str, Any]:
         """The node can serve: database, migrations, reference data, time zones."""
         checks = readiness(engine, settings)
-        body = {"ready": all(c.ok for c in checks),
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+        body = {
+            "ready": all(c.ok for c in checks),
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+        }
         if not body["ready"]:
             raise HTTPException(status_code=503, detail=body)
         return body
