@@ -13,10 +13,11 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from dozor.ingest.template import PERSON_COLUMNS, SEIZURE_COLUMNS
 from dozor.store.schema import (
@@ -33,6 +34,8 @@ from dozor.store.schema import (
 )
 
 Row = Mapping[str, Any]
+SEIZURE_HEADER: tuple[str, ...] = SEIZURE_COLUMNS
+PERSON_HEADER: tuple[str, ...] = PERSON_COLUMNS
 
 SEIZURE_DEFAULTS: dict[str, Any] = {
     "seizure_ref": "KAZ-CUSTOMS/2024/000001",
@@ -220,3 +223,16 @@ def table_counts(engine: Engine) -> dict[str, int]:
             name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in COUNTED_TABLES.items()
         }
+
+
+def query(engine: Engine, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of a SQL query as dicts (plain SQL so that tests read like the schema)."""
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(text(sql), params).mappings()]
+
+
+def utc(value: Any) -> Any:
+    """A stored ``DateTime(timezone=True)`` as an aware UTC datetime (SQLite gives naive)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

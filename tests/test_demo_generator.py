@@ -38,12 +38,16 @@ SEED_NPS = set(
 )
 UNITS = set("kg g mg t l ml tablet capsule unit blotter ampoule plant dose package".split())
 MASS_KG = {"kg": Decimal(1), "g": Decimal("0.001"), "mg": Decimal("0.000001"), "t": Decimal(1000)}
-FORMS = set("powder crystal tablet capsule liquid herbal resin paste blotter plant seed other".split())
+FORMS = set(
+    "powder crystal tablet capsule liquid herbal resin paste blotter plant seed other".split()
+)
 LOCATIONS = set(
     "bcp_road bcp_rail green_border airport seaport road railway postal dwelling commercial "
     "warehouse open_area laboratory inland_waters international_waters prison other unknown".split()
 )
-MODES = set("air sea_river road rail postal on_foot pack_animal not_applicable other unknown".split())
+MODES = set(
+    "air sea_river road rail postal on_foot pack_animal not_applicable other unknown".split()
+)
 CONVEYANCES = set(
     "airplane vessel truck car motorcycle bus train_passenger train_freight container "
     "postal_item pedestrian animal other unknown".split()
@@ -214,8 +218,10 @@ def test_person_values_are_valid(sample: list[DemoSeizure]) -> None:
         for p in s.person_rows:
             assert len(p["surname"]) <= 100 and not any(ch.isdigit() for ch in p["surname"])
             assert p["sex"] in {"M", "F", ""}
-            assert p["nationality"] == "" or ISO3.match(p["nationality"]) or (
-                p["nationality"] in NAT_RU
+            assert (
+                p["nationality"] == ""
+                or ISO3.match(p["nationality"])
+                or (p["nationality"] in NAT_RU)
             )
             if p["date_of_birth"]:
                 dob = _parse_date(p["date_of_birth"])
@@ -260,7 +266,9 @@ def test_shape_is_realistic(sample: list[DemoSeizure]) -> None:
     with_persons = sum(bool(s.person_rows) for s in sample) / len(sample)
     assert 0.3 < with_persons < 0.5
     afghan = Counter(
-        r["drug"] for r in firsts if r["bcp"] in {"panji_poyon", "ishkashim", "imamnazar", "ayritom"}
+        r["drug"]
+        for r in firsts
+        if r["bcp"] in {"panji_poyon", "ishkashim", "imamnazar", "ayritom"}
     )
     top = {d for d, _ in afghan.most_common(3)}
     assert top <= {"heroin", "opium", "cannabis_resin", "methamphetamine"}

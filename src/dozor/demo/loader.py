@@ -66,7 +66,8 @@ def load_demo(
     with as_file(source) as annual_path:
         sheet = next(s for s in open_sheets(annual_path) if s.kind == "annual")
         annual = import_annual(engine, settings, annual_path, sheet)
-    err_console.print(f"Official annual totals (UNODC): {annual.created} rows")
+    err_console.print(f"Official annual totals (UNODC): {annual.created} new, "
+                      f"{annual.unchanged} unchanged")  # fmt: skip
     users = demo_users()
     with engine.begin() as conn:
         for username, agency, roles in users:

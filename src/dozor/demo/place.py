@@ -163,6 +163,8 @@ class Places:
                 f"at the {name} crossing point",
             )
         loc = _pick(rng, self.inland)
+        if loc == "seaport" and country not in world.SEAPORT_TOWNS:
+            loc = "road"  # landlocked without a river port
         south = country in world.AFG_NEIGHBOURS
         if loc in ("green_border", "inland_waters"):
             agency = world.BORDER_AGENCIES[country][0]
@@ -176,6 +178,8 @@ class Places:
         towns = world.TOWNS[country]
         if loc == "airport":
             town = towns[rng.pick(world.AIRPORT_TOWNS[country])]
+        elif loc == "seaport":
+            town = towns[world.SEAPORT_TOWNS[country]]
         else:
             cum = self.towns[country]
             town = towns[bisect(cum, r() * cum[-1])]

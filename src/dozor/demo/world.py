@@ -167,8 +167,11 @@ AIRPORT_TOWNS: dict[str, tuple[int, ...]] = {
     "KGZ": (0, 1),
     "TJK": (0, 1, 3),
     "TKM": (0, 1, 3),
-    "UZB": (0, 1, 2, 3, 4, 10),
+    "UZB": (0, 1, 2, 3, 4, 5, 7, 8, 9, 11),
 }
+
+# Sea or river ports (indexes into TOWNS[country]): Aktau, Turkmenbashi, Termez.
+SEAPORT_TOWNS: dict[str, int] = {"KAZ": 13, "TKM": 5, "UZB": 3}
 
 # Inland location types per country: (code, weight). Plants and dead drops live in open_area.
 INLAND_LOCATIONS: tuple[tuple[str, float], ...] = (

@@ -169,7 +169,10 @@ def read_json(path: Path, text: str) -> list[Sheet]:
     The row number of a JSON object is its position in its list plus one, so that row 2 is
     the first object, as in a spreadsheet with a header.
     """
-    data = json.loads(text)
+    if path.suffix.lower() == ".jsonl":  # one object per line, as ``dozor export`` writes
+        data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:
+        data = json.loads(text)
     tables: dict[str, list[Any]] = {}
     if isinstance(data, list):
         tables[""] = data

@@ -104,7 +104,7 @@ class SeizureAssembler:
     def feed(self, row: int, cells: list[Cell]) -> Iterator[SeizureDraft]:
         """Take one row; yield the previous seizure when this row starts a new one."""
         raw_ref = cells[self._ref_index] if 0 <= self._ref_index < len(cells) else None
-        ref = raw_ref.strip() if raw_ref.__class__ is str else cell_text(raw_ref)  # type: ignore[union-attr]
+        ref = raw_ref.strip() if raw_ref.__class__ is str else cell_text(raw_ref)
         if not ref:
             self._problem(row, "seizure_ref", "", "required_missing")
             return
@@ -136,7 +136,7 @@ class SeizureAssembler:
             if raw is None:
                 continue
             if raw.__class__ is str:
-                text = raw.strip()  # type: ignore[union-attr]
+                text = raw.strip()
                 if not text:
                     continue
             elif name == "seizure_date" and isinstance(raw, date | datetime):
