@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -113,6 +113,14 @@ def test_deterministic_for_a_seed() -> None:
     assert a == b
     assert a != c
     assert len(a) == 300
+
+
+def test_default_end_is_today_and_never_in_the_future() -> None:
+    last = list(generate(300, seed=8, start=date(TODAY.year - 1, 1, 1)))[-1]
+    assert _parse_date(last.seizure_rows[0]["seizure_date"]) <= TODAY
+    assert _parse_date(last.seizure_rows[0]["seizure_date"]) > TODAY.replace(day=1) - timedelta(90)
+    future = list(generate(50, seed=8, start=TODAY, end=TODAY + timedelta(days=30)))
+    assert all(_parse_date(s.seizure_rows[0]["seizure_date"]) == TODAY for s in future)
 
 
 def test_streams_lazily() -> None:

@@ -148,8 +148,9 @@ class _Generator:
             total = base.get("NPS_TOTAL", 0.0) * nps_year_factor(year) * NPS_COUNTRY[country]
             nps_w = {c: w for c, (since, w) in NPS.items() if year >= since}
             for code in ("mephedrone", "alpha_pvp"):  # stimulants dominate; sporadic at first
-                nps_w[code] = nps_w[code] * (1.0 + 0.1 * max(0, year - 2020))
-            scale = total / sum(nps_w.values())
+                if code in nps_w:
+                    nps_w[code] *= 1.0 + 0.1 * max(0, year - 2020)
+            scale = total / sum(nps_w.values()) if nps_w else 0.0
             for code, w in nps_w.items():
                 first = 0.3 if year == NPS[code][0] else 1.0
                 weights[code] = weights.get(code, 0.0) + w * scale * first

@@ -119,7 +119,13 @@ _CAPS = {"mass": 1_500_000.0, "vol": 1_000_000.0, "tablet": 2_000_000.0, "plant"
 _PRES: dict[str, Table] = {}
 
 
+# Paths through a country (path, index of the country) with cumulative weights.
+Candidates = tuple[list[tuple[tuple[str, ...], int]], list[float]]
+
+
 class Places:
+    """Chooses places, transport and routes; caches the lookup tables it derives."""
+
     def __init__(self, rng: Rng) -> None:
         self.rng = rng
         self.bcps = {
@@ -130,9 +136,7 @@ class Places:
         self.inland = _table(world.INLAND_LOCATIONS)
         self.agencies = {c: _table(v) for c, v in world.INLAND_AGENCIES.items()}
         self.towns = {c: list(accumulate(t[5] for t in v)) for c, v in world.TOWNS.items()}
-        self.routes: dict[
-            tuple[str, str, str], tuple[list[tuple[tuple[str, ...], int]], list[float]]
-        ] = {}  # noqa: E501
+        self.routes: dict[tuple[str, str, str], Candidates] = {}
 
     def pick(self, country: str) -> Place:
         rng = self.rng
