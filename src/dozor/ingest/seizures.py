@@ -161,6 +161,10 @@ class SeizureAssembler:
                 self._problem(row, name, text, "conflicting_seizure_value",
                               first=earlier[2], first_row=earlier[1])  # fmt: skip
         if row == draft.first_row:
+            try:  # seizure_ref is never parsed with the other columns; its limit is 64
+                self.parsers["seizure_ref"](draft.ref)
+            except InvalidValue as error:
+                self._problem(row, "seizure_ref", draft.ref, error.code, **error.params)
             for name in SEIZURE_LEVEL_REQUIRED:
                 if name not in stored and not self._failed(before, row, name):
                     self._problem(row, name, "", "required_missing")

@@ -8,9 +8,11 @@ as their exact text, so an export writes back the same file.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,18 @@ def _fact_columns() -> list[Any]:
     return [t.country, t.year, t.drug_group_name, t.drug_subgroup_name, t.drug_name, t.kilograms]
 
 
+# A float in exponent form, as repr() (and so our own CSV export) writes small values: 3.5e-06.
+_EXPONENT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+")
+
+
+def kilograms_decimal(text: str) -> Decimal:
+    """The exact value of a Kilograms text: a template decimal, or a float's exponent form."""
+    text = text.strip()
+    if _EXPONENT.fullmatch(text):
+        return Decimal(text)
+    return parse_decimal(text)
+
+
 def kilograms_text(value: Cell) -> str | None:
     """The published number as exact text (``None`` when the cell is empty)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -62,7 +76,7 @@ def kilograms_text(value: Cell) -> str | None:
     if isinstance(value, float):
         return repr(value)
     text = str(value).strip()
-    parse_decimal(text)
+    kilograms_decimal(text)
     return text
 
 
@@ -127,7 +141,7 @@ def read_rows(sheet: Sheet, problems: list[Problem]) -> Iterator[dict[str, Any]]
             "drug_name": text("DrugName"),
             "year": year,
             "kilograms": kilograms,
-            "kg": float(kilograms) if kilograms is not None else None,
+            "kg": float(kilograms_decimal(kilograms)) if kilograms is not None else None,
             "drug_group": GROUPS.get(group_name.lower()),
             "substance_code": _substance(text("DrugName")),
         }

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, select
 
 from dozor.ingest.template import DERIVED_COLUMNS, SEIZURE_COLUMNS, UNODC_COLUMNS, UNODC_TITLE
+from dozor.ingest.unodc import kilograms_decimal
 from dozor.store.schema import agency, official_annual_total, route_leg, seizure, seizure_item
 
 EXPORT_COLUMNS: tuple[str, ...] = (*SEIZURE_COLUMNS, *DERIVED_COLUMNS)
@@ -149,26 +150,53 @@ def _write_text(out: TextIO | Path, fmt: str, columns: tuple[str, ...],
 def _write_xlsx(path: Path, sheet: str, title: str | None, columns: tuple[str, ...],
                 rows: Iterator[list[Any]]) -> int:  # fmt: skip
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
+
+    def cell(value: Any) -> Any:
+        # Text starting with "=" would become a formula (its text lost on reading); an
+        # ExactNumber is written as its own digits, not openpyxl's 16-digit "%.16g".
+        if isinstance(value, ExactNumber):
+            written = WriteOnlyCell(worksheet, value=value.text)
+            written.data_type = "n"
+            return written
+        if isinstance(value, str) and value.startswith("="):
+            written = WriteOnlyCell(worksheet, value=value)
+            written.data_type = "s"
+            return written
+        return value
+
     if title is not None:
         worksheet.append([title])
     worksheet.append(list(columns))
     count = 0
     for row in rows:
-        worksheet.append(row)
+        worksheet.append([cell(v) for v in row])
         count += 1
     workbook.save(path)
     return count
 
 
+class ExactNumber:
+    """A number for an XLSX cell, written with all the digits of its shortest exact text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: int | float) -> None:
+        self.text = str(value) if isinstance(value, int) else repr(value)
+
+
 def _kilograms_value(text: str | None) -> int | float | None:
+    """The stored exact text as the number UNODC's workbook holds (int, or float if it has a
+    fraction or exponent); the text may use a decimal comma or spaces if it came from a CSV."""
     if text is None:
         return None
-    if any(ch in text for ch in ".eE"):
-        return float(text)
-    return int(text)
+    number = kilograms_decimal(text)
+    if any(ch in text for ch in ".,eE"):
+        return float(number)
+    return int(number)
 
 
 def annual_rows(conn: Connection) -> Iterator[list[Any]]:
@@ -182,11 +210,17 @@ def annual_rows(conn: Connection) -> Iterator[list[Any]]:
                _kilograms_value(row["kilograms"]), row["country"]]  # fmt: skip
 
 
+def _exact(row: list[Any]) -> list[Any]:
+    kilograms = row[7]
+    return [*row[:7], None if kilograms is None else ExactNumber(kilograms), row[8]]
+
+
 def write_annual(conn: Connection, fmt: str, out: TextIO | Path) -> int:
     """Write the annual totals back in UNODC's layout (XLSX keeps UNODC's title row)."""
     if fmt == "xlsx":
         assert isinstance(out, Path)
-        return _write_xlsx(out, "Export", UNODC_TITLE, UNODC_COLUMNS, annual_rows(conn))
+        return _write_xlsx(out, "Export", UNODC_TITLE, UNODC_COLUMNS,
+                           (_exact(r) for r in annual_rows(conn)))  # fmt: skip
     handle = out.open("w", encoding="utf-8", newline="") if isinstance(out, Path) else out
     count = 0
     try:
