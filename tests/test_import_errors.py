@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+
 from builders import (
     csv_bytes,
     item_row,
@@ -26,8 +29,6 @@ from builders import (
     write_csv,
     write_xlsx,
 )
-from sqlalchemy import Engine
-
 from dozor.ingest.problems import Problem
 from dozor.ingest.service import ImportResult, import_file
 from dozor.settings import Settings
@@ -173,9 +174,7 @@ CELL_CASES = [
     pytest.param(
         {"source_grade": "5x5x5:F"}, "unknown_code", "source_grade", "5x5x5:F", id="bad-grade"
     ),
-    pytest.param(
-        {"seizure_ref": "R" * 65}, "too_long", "seizure_ref", "R" * 65, id="ref-too-long"
-    ),
+    pytest.param({"seizure_ref": "R" * 65}, "too_long", "seizure_ref", "R" * 65, id="ref-too-long"),
     pytest.param(
         {"settlement": "С" * 201}, "too_long", "settlement", "С" * 99 + "…", id="long-settlement"
     ),
@@ -295,7 +294,10 @@ def test_conflicting_seizure_level_value(
 def test_same_value_written_differently_is_not_a_conflict(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    rows = [seizure_row(), item_row(REF, destination_country="Россия", seizure_date="2024-05-14 09:30")]
+    rows = [
+        seizure_row(),
+        item_row(REF, destination_country="Россия", seizure_date="2024-05-14 09:30"),
+    ]
     result = import_file(engine, settings, write_csv(tmp_path / "s.csv", rows))
 
     assert result.committed, [p.as_dict() for p in result.errors]
@@ -328,9 +330,7 @@ def test_unknown_column(engine: Engine, settings: Settings, tmp_path: Path) -> N
     assert "x_" in result.errors[0].reason("en")
 
 
-def test_missing_column_in_persons_file(
-    engine: Engine, settings: Settings, tmp_path: Path
-) -> None:
+def test_missing_column_in_persons_file(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     seizures = write_csv(tmp_path / "seizures.csv", [seizure_row()])
     persons = write_csv(tmp_path / "persons.csv", [person_row(role=None)])
 
@@ -444,7 +444,9 @@ def test_duplicate_rows_become_two_identical_items(
 
 
 def test_file_over_the_size_limit(engine: Engine, settings: Settings, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(5)])
+    path = write_csv(
+        tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(5)]
+    )
     small = settings.model_copy(update={"import_max_bytes": 1000})
     size = path.stat().st_size
     assert size > 1000
@@ -479,7 +481,9 @@ def test_real_file_over_50_megabytes(engine: Engine, settings: Settings, tmp_pat
 
 
 def test_file_over_the_row_limit(engine: Engine, settings: Settings, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(6)])
+    path = write_csv(
+        tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(6)]
+    )
     limited = settings.model_copy(update={"import_max_rows": 4})
 
     result = rejected(engine, limited, path)
@@ -492,7 +496,9 @@ def test_file_over_the_row_limit(engine: Engine, settings: Settings, tmp_path: P
 def test_row_limit_is_not_bypassed_by_skip_invalid(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    path = write_csv(tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(6)])
+    path = write_csv(
+        tmp_path / "seizures.csv", [seizure_row(seizure_ref=f"R{i}") for i in range(6)]
+    )
     limited = settings.model_copy(update={"import_max_rows": 4})
 
     result = rejected(engine, limited, path, skip_invalid=True)
@@ -512,6 +518,12 @@ PERSON_CASES = [
     pytest.param({"phone": "12345"}, "invalid_phone", "phone", "12345", id="phone"),
     pytest.param(
         {"vin": "1HGCM82633A00435I"}, "invalid_vin", "vin", "1HGCM82633A00435I", id="vin-with-i"
+    ),
+    pytest.param(
+        {"vin": "1HGCM82633A00435O"}, "invalid_vin", "vin", "1HGCM82633A00435O", id="vin-with-o"
+    ),
+    pytest.param(
+        {"vin": "QHGCM82633A004352"}, "invalid_vin", "vin", "QHGCM82633A004352", id="vin-with-q"
     ),
     pytest.param({"vin": "1HGCM82633A0043"}, "invalid_vin", "vin", "1HGCM82633A0043", id="vin-15"),
     pytest.param(
@@ -567,9 +579,11 @@ def test_one_bad_person_cell_rejects_the_job(
     seizures = write_csv(tmp_path / "seizures.csv", [seizure_row()])
     persons = write_csv(
         tmp_path / "persons.csv",
-        [person_row(surname="Иванов", phone="", vehicle_plate="", vehicle_country=""),
-         person_row(**overrides)],
-    )  # fmt: skip
+        [
+            person_row(surname="Иванов", phone="", vehicle_plate="", vehicle_country=""),
+            person_row(**overrides),
+        ],
+    )
 
     result = rejected(engine, settings, seizures, persons)
 
@@ -669,7 +683,9 @@ def test_dry_run_reports_errors(engine: Engine, settings: Settings, tmp_path: Pa
 # -- the command line -------------------------------------------------------------------------
 
 
-def test_cli_rejects_a_bad_file_with_a_json_report(dozor, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_rejects_a_bad_file_with_a_json_report(
+    dozor: Callable[..., Any], settings: Settings, tmp_path: Path
+) -> None:
     bad = write_csv(
         tmp_path / "bad.csv",
         [
@@ -710,7 +726,7 @@ def test_cli_rejects_a_bad_file_with_a_json_report(dozor, settings: Settings, tm
     assert any("табачное изделие" in r["reason"] for r in written)
 
 
-def test_cli_imports_a_good_file(dozor, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_imports_a_good_file(dozor: Callable[..., Any], engine: Engine, tmp_path: Path) -> None:
     good = write_csv(tmp_path / "good.csv", [seizure_row(seizure_ref="A"), seizure_row()])
     persons = write_csv(tmp_path / "persons.csv", [person_row(seizure_ref="A")])
 
@@ -738,7 +754,9 @@ def test_error_report_values_are_cut_to_100_characters(
     assert json.loads(json.dumps([p.as_dict("ru") for p in result.errors]))
 
 
-def test_report_rows_match_a_spreadsheet(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+def test_report_rows_match_a_spreadsheet(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     """Blank lines still count as rows, as a spreadsheet program shows them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

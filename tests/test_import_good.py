@@ -11,8 +11,14 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
 from builders import (
     item_row,
     person_row,
@@ -24,9 +30,6 @@ from builders import (
     write_json,
     write_xlsx,
 )
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-from sqlalchemy import Engine
-
 from dozor.ingest.service import ImportResult, import_file
 from dozor.settings import Settings
 
@@ -40,7 +43,7 @@ def ok(result: ImportResult) -> ImportResult:
     return result
 
 
-def items_of(engine: Engine, ref: str) -> list[dict]:
+def items_of(engine: Engine, ref: str) -> list[dict[str, Any]]:
     return query(
         engine,
         "SELECT i.* FROM seizure_item i JOIN seizure s ON s.id = i.seizure_id "
@@ -49,7 +52,7 @@ def items_of(engine: Engine, ref: str) -> list[dict]:
     )
 
 
-def seizure_of(engine: Engine, ref: str) -> dict:
+def seizure_of(engine: Engine, ref: str) -> dict[str, Any]:
     rows = query(engine, "SELECT * FROM seizure WHERE local_ref = :ref", ref=ref)
     assert len(rows) == 1
     return rows[0]
@@ -97,7 +100,9 @@ def test_windows_1251_csv_is_decoded_and_noted(
         encoding="cp1251",
     )
     persons = write_csv(
-        tmp_path / "persons.csv", [person_row(surname="Ёлкин", given_name="Пётр")], encoding="cp1251"
+        tmp_path / "persons.csv",
+        [person_row(surname="Ёлкин", given_name="Пётр")],
+        encoding="cp1251",
     )
     assert b"\xc3\xe5\xf0\xee\xe8\xed" in seizures.read_bytes()  # «Героин» in Windows-1251
 
@@ -282,7 +287,9 @@ def test_date_forms_and_precisions(engine: Engine, settings: Settings, tmp_path:
 def test_x_columns_and_derived_export_columns_are_ignored(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    rows = [seizure_row(x_note="проверить", X_Officer="Иванов", drug_code="opium", factor_version="x")]
+    rows = [
+        seizure_row(x_note="проверить", X_Officer="Иванов", drug_code="opium", factor_version="x")
+    ]
     result = ok(import_file(engine, settings, write_csv(tmp_path / "s.csv", rows)))
 
     assert result.created == 1
@@ -373,7 +380,11 @@ def test_route_legs_in_travel_order(engine: Engine, settings: Settings, tmp_path
 def test_seized_at_is_stored_in_utc(
     engine: Engine, settings: Settings, tmp_path: Path, local: str, expected_utc: datetime
 ) -> None:
-    ok(import_file(engine, settings, write_csv(tmp_path / "s.csv", [seizure_row(seizure_date=local)])))
+    ok(
+        import_file(
+            engine, settings, write_csv(tmp_path / "s.csv", [seizure_row(seizure_date=local)])
+        )
+    )
 
     head = seizure_of(engine, REF)
     assert utc(head["seized_at"]) == expected_utc
@@ -396,7 +407,7 @@ def test_defaults_for_optional_cells(engine: Engine, settings: Settings, tmp_pat
 def _written(value: Decimal, separator: str) -> str:
     """``value`` with a decimal comma and thousands separated by ``separator``."""
     whole, _, fraction = f"{value:f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         whole, groups = whole[:-3], [whole[-3:], *groups]
     text = separator.join([whole, *groups])

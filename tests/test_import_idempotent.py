@@ -15,10 +15,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
+
 from builders import (
     item_row,
     person_row,
@@ -29,8 +33,6 @@ from builders import (
     write_json,
     write_xlsx,
 )
-from sqlalchemy import Engine, text
-
 from dozor.demo.generator import generate, write_template_csv
 from dozor.ingest.service import ImportResult, import_file
 from dozor.reports.exports import write_seizures
@@ -60,14 +62,20 @@ def data_counts(engine: Engine) -> dict[str, int]:
     return {name: counts[name] for name in DATA_TABLES}
 
 
-def job_rows() -> list[dict]:
+def job_rows() -> list[dict[str, Any]]:
     """Three seizures, one of three items, and the persons of two of them."""
     return [
         seizure_row(),
         item_row(REF, drug="опий", quantity="3", unit="kg", form=""),
         item_row(REF, drug="героин", quantity="200", unit="г", form="порошок"),
-        seizure_row(seizure_ref="KAZ-CUSTOMS/2024/000002", drug="первитин", quantity="120",
-                    unit="таб", form="таблетки", seizure_date="2024-05-20"),  # fmt: skip
+        seizure_row(
+            seizure_ref="KAZ-CUSTOMS/2024/000002",
+            drug="первитин",
+            quantity="120",
+            unit="таб",
+            form="таблетки",
+            seizure_date="2024-05-20",
+        ),
         seizure_row(
             seizure_ref="KAZ-CUSTOMS/2024/000003",
             location_type="road",
@@ -81,19 +89,25 @@ def job_rows() -> list[dict]:
     ]
 
 
-def job_persons() -> list[dict]:
+def job_persons() -> list[dict[str, Any]]:
     return [
         person_row(),
-        person_row(seizure_ref="KAZ-CUSTOMS/2024/000003", surname="Петров", given_name="Иван",
-                   role="курьер", vehicle_plate="", vehicle_country=""),  # fmt: skip
+        person_row(
+            seizure_ref="KAZ-CUSTOMS/2024/000003",
+            surname="Петров",
+            given_name="Иван",
+            role="курьер",
+            vehicle_plate="",
+            vehicle_country="",
+        ),
     ]
 
 
-def stored_seizures(engine: Engine) -> list[dict]:
+def stored_seizures(engine: Engine) -> list[dict[str, Any]]:
     return query(engine, "SELECT * FROM seizure ORDER BY local_ref")
 
 
-def items_of(engine: Engine, ref: str) -> list[dict]:
+def items_of(engine: Engine, ref: str) -> list[dict[str, Any]]:
     return query(
         engine,
         "SELECT i.* FROM seizure_item i JOIN seizure s ON s.id = i.seizure_id "
@@ -203,7 +217,9 @@ def test_change_to_a_released_seizure_waits_as_pending_correction(
 ) -> None:
     ok(import_file(engine, settings, write_csv(tmp_path / "v1.csv", job_rows())))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE seizure SET status = 'released' WHERE local_ref = :r"), {"r": REF})
+        conn.execute(
+            text("UPDATE seizure SET status = 'released' WHERE local_ref = :r"), {"r": REF}
+        )
     before = stored_seizures(engine)
     items_before = items_of(engine, REF)
     changed = job_rows()
@@ -333,10 +349,14 @@ def _writing(engine: Engine) -> bool:
             probe.close()
         return False
     with engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-        )).scalar_one())  # fmt: skip
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                )
+            ).scalar_one()
+        )
 
 
 def _kill_mid_import(engine: Engine, settings: Settings, path: Path, after_rows: int) -> bool:
@@ -344,10 +364,19 @@ def _kill_mid_import(engine: Engine, settings: Settings, path: Path, after_rows:
     while its write transaction is open; False when that could not be seen (it finished)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOZOR_")}
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(settings.home), settings.resolved_database_url(),
-         str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(settings.home),
+            settings.resolved_database_url(),
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     assert child.stdout is not None
     fed = 0
     killed = False
@@ -375,10 +404,12 @@ def _wait_until_alone(engine: Engine) -> None:
     deadline = time.monotonic() + 20
     with engine.connect() as conn:
         while time.monotonic() < deadline:
-            others = conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )).scalar_one()  # fmt: skip
+            others = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
             if others == 0:
                 return
             time.sleep(0.1)
@@ -386,8 +417,8 @@ def _wait_until_alone(engine: Engine) -> None:
 
 
 def test_killed_import_leaves_nothing(
-    dozor, engine: Engine, settings: Settings, tmp_path: Path, big_file: Path
-) -> None:  # type: ignore[no-untyped-def]
+    dozor: Callable[..., Any], engine: Engine, settings: Settings, tmp_path: Path, big_file: Path
+) -> None:
     before = table_counts(engine)
     path = big_file
     for _attempt in range(3):
@@ -395,8 +426,14 @@ def test_killed_import_leaves_nothing(
             break
         # The child finished before the kill: nothing proven, so try a larger file.
         with engine.begin() as conn:
-            for table in ("seizure_item", "route_leg", "seizure", "audit_log", "import_job",
-                          "event_outbox"):  # fmt: skip
+            for table in (
+                "seizure_item",
+                "route_leg",
+                "seizure",
+                "audit_log",
+                "import_job",
+                "event_outbox",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         path = tmp_path / f"bigger{_attempt}.csv"
         write_template_csv(generate(50_000 * (_attempt + 1), seed=8), path, None)

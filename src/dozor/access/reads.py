@@ -242,3 +242,21 @@ def _vehicles(
         .where(seizure_conveyance.c.seizure_id == seizure_id, visible)
     ).mappings().all()  # fmt: skip
     return [dict(r) for r in rows]
+
+
+def totals_by_country(
+    conn: Connection, viewer: Viewer, filters: SeizureFilter
+) -> list[dict[str, Any]]:
+    """Seizure counts and kg-equivalents by reporting country, over what the viewer may read.
+
+    The smallest aggregate behind the dashboards; the analytics engine builds on the same
+    predicate so that a chart never counts a record its viewer could not open.
+    """
+    where = _conditions(viewer, filters, datetime.now(UTC))
+    query = (
+        select(seizure.c.reporting_country, func.count().label("count"),
+               func.coalesce(func.sum(seizure.c.total_kg_eq), 0.0).label("kg_eq"))
+        .where(*where).group_by(seizure.c.reporting_country)
+        .order_by(seizure.c.reporting_country)
+    )  # fmt: skip
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -137,6 +137,7 @@ class _Job:
         self.person_sheet = person_sheet
         self.writer = SeizureWriter(conn, job_id=result.job_id, node=settings.node_code,
                                     now=datetime.now(UTC), channel=channel)  # fmt: skip
+        self.writer.user_id = context.importer.user_id
         self.failed = False
         self.problems: list[Problem] = []
         self.used_refs: set[str] = set()

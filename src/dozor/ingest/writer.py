@@ -209,6 +209,7 @@ class SeizureWriter:
         self.now = now
         self.channel = channel
         self.counts = WriteCounts()
+        self.user_id: str | None = None  # the importing user, recorded as creator/updater
         self.persons = PersonWriter(conn, node=node, now=now, channel=channel)
         self._buffer: list[SeizureDraft] = []
         self.written_ids: dict[tuple[str, str], str] = {}
@@ -291,9 +292,9 @@ class SeizureWriter:
             "source_type": "official_report",
             "reporting_channel": self.channel,
             "created_at": self.now,
-            "created_by": None,
+            "created_by": self.user_id,
             "updated_at": self.now,
-            "updated_by": None,
+            "updated_by": self.user_id,
             "legal_basis": None,
             "status": "draft",
             "content_hash": digest,
@@ -346,7 +347,7 @@ class SeizureWriter:
         self.conn.execute(
             update(seizure).where(seizure.c.id == seizure_id).values(
                 **content, content_hash=digest, version=found["version"] + 1,
-                updated_at=self.now, import_job_id=self.job_id,
+                updated_at=self.now, updated_by=self.user_id, import_job_id=self.job_id,
             )
         )  # fmt: skip
         old = self.conn.execute(

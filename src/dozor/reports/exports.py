@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, true
 
+from dozor.access.policy import Viewer, narrative_visible, seizure_visible
 from dozor.ingest.template import DERIVED_COLUMNS, SEIZURE_COLUMNS, UNODC_COLUMNS, UNODC_TITLE
 from dozor.ingest.unodc import kilograms_decimal
 from dozor.store.schema import agency, official_annual_total, route_leg, seizure, seizure_item
@@ -33,17 +34,23 @@ def _float_text(value: float | None) -> str:
     return repr(value) if not float(value).is_integer() else str(int(value))
 
 
-def seizure_rows(conn: Connection, batch: int = 2000) -> Iterator[dict[str, str]]:
-    """Every item of every stored seizure as an export row, in a stable order.
+def seizure_rows(
+    conn: Connection, batch: int = 2000, viewer: Viewer | None = None
+) -> Iterator[dict[str, str]]:
+    """Every item of every seizure the viewer may read as an export row, in a stable order.
 
-    This is the node operator's full export (the CLI acts as the node's administrator); it is
-    audited by the caller.
+    With ``viewer=None`` this is the node operator's full export (the CLI acts as the node's
+    administrator). With a viewer, the policy filters the seizures in the query and the
+    narrative (nominal) is exported only where the viewer may read it. The caller audits.
     """
+    visible = seizure_visible(viewer) if viewer is not None else true()
+    narrative_ok = narrative_visible(viewer) if viewer is not None else true()
     agencies = dict(conn.execute(select(agency.c.id, agency.c.code)).all())
     last_id = ""
     while True:
         heads = conn.execute(
-            select(seizure).where(seizure.c.id > last_id).order_by(seizure.c.id).limit(batch)
+            select(seizure, narrative_ok.label("narrative_ok"))
+            .where(seizure.c.id > last_id, visible).order_by(seizure.c.id).limit(batch)
         ).mappings().all()  # fmt: skip
         if not heads:
             return
@@ -99,7 +106,7 @@ def _rows_of(
         "handling_code": handling,
         "source_grade": head["source_grade"] or "",
         "info_grade": head["info_grade"] or "",
-        "narrative": head["narrative"] or "",
+        "narrative": (head["narrative"] or "") if head["narrative_ok"] else "",
     }
     for item in items:
         yield {
@@ -116,9 +123,11 @@ def _rows_of(
         }
 
 
-def write_seizures(conn: Connection, fmt: str, out: TextIO | Path) -> int:
-    """Write the seizure export; returns the number of item rows."""
-    rows = seizure_rows(conn)
+def write_seizures(
+    conn: Connection, fmt: str, out: TextIO | Path, viewer: Viewer | None = None
+) -> int:
+    """Write the seizure export (as ``viewer`` may see it); returns the number of item rows."""
+    rows = seizure_rows(conn, viewer=viewer)
     if fmt == "xlsx":
         assert isinstance(out, Path)
         return _write_xlsx(out, "seizures", None, EXPORT_COLUMNS,
@@ -233,3 +242,33 @@ def write_annual(conn: Connection, fmt: str, out: TextIO | Path) -> int:
         if isinstance(out, Path):
             handle.close()
     return count
+
+
+def template_view(
+    record: dict[str, Any],
+) -> tuple[dict[str, str], list[dict[str, str]], list[dict[str, str]]]:
+    """A record as read through the policy, back in template form: head, items, persons."""
+    legs = record.get("route_legs", [])
+    items = record.get("items", [])
+    head_source = {**record, "narrative_ok": "narrative" in record}
+    rows = list(_rows_of(head_source, items, legs, {record["owner_agency_id"]:
+                                                     record["owner_agency"]}))  # fmt: skip
+    level = set(SEIZURE_COLUMNS) - {"drug", "quantity", "unit", "form", "purity_pct"}
+    head = {k: v for k, v in rows[0].items() if k in level and v != ""} if rows else {}
+    item_rows = [{k: r[k] for k in ("drug", "quantity", "unit", "form", "purity_pct") if r[k]}
+                 for r in rows]  # fmt: skip
+    persons = []
+    for entry in record.get("persons", []):
+        person = {"role": entry["role"], "surname": entry["surname"],
+                  "given_name": entry.get("given_name") or "",
+                  "patronymic": entry.get("patronymic") or "", "sex": entry.get("sex") or "",
+                  "nationality": entry.get("nationality") or ""}  # fmt: skip
+        if entry.get("date_of_birth"):
+            person["date_of_birth"] = str(entry["date_of_birth"])
+        if entry.get("phones"):
+            person["phone"] = entry["phones"][0]["raw"]
+        if entry.get("documents"):
+            person["passport_country"] = entry["documents"][0]["issuing_country"]
+            person["passport_number"] = entry["documents"][0]["number"]
+        persons.append({k: v for k, v in person.items() if v})
+    return head, item_rows, persons

@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or load_settings()
     engine = engine or make_engine(settings.resolved_database_url())
     app = FastAPI(title="Dozor", version=__version__, docs_url=None, redoc_url=None)
+    app.state.engine = engine
+    app.state.settings = settings
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
