@@ -219,13 +219,14 @@ class SeizureAssembler:
                 ok = False
                 continue
             parsed[name + "_text"] = text
+        found: Code | None = parsed.get("drug")
+        if found is not None and found.attrs.get("category") == "not_a_drug":
+            self._problem(row, "drug", parsed["drug_text"], "not_a_drug")
+            return None
         if not ok:
             return None
         drug: Code = parsed["drug"]
         unit: Code = parsed["unit"]
-        if drug.attrs.get("category") == "not_a_drug":
-            self._problem(row, "drug", parsed["drug_text"], "not_a_drug")
-            return None
         allowed = drug.attrs.get("allowed_units")
         if allowed and unit.code not in allowed:
             self._problem(

@@ -1,7 +1,5 @@
-"""FastAPI app factory: health, readiness, public reference data and official totals.
-
-Only public data is served until the access issue adds logins: reference code lists,
-crossing points and UNODC's published annual totals, which are ``public`` by nature.
+"""FastAPI app factory: health, readiness, public reference data, official totals, and the
+authenticated API (auth, seizures, hit/no-hit and access requests) from the routers.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ from dozor.domain.codes import code_list, list_names
 from dozor.settings import Settings, load_settings
 from dozor.store.db import make_engine
 from dozor.store.schema import crossing_point, official_annual_total
+from dozor.web import api_access, api_seizures
+from dozor.web.auth import router as auth_router
 from dozor.web.health import readiness
 
 
@@ -28,6 +28,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = FastAPI(title="Dozor", version=__version__, docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.settings = settings
+    app.include_router(auth_router)
+    app.include_router(api_access.router_for(settings))  # hit/no-hit, requests, grants
+    app.include_router(api_seizures.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
