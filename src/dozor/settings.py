@@ -54,6 +54,35 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=5, description="Review period for nominal data.")
     min_person_age: int = Field(default=10, description="Youngest plausible age at seizure.")
     max_person_age: int = Field(default=100, description="Oldest plausible age at seizure.")
+    # Hit/no-hit, access grants and retention (DATA.md §2.8, §2.9, §2.1 retention_review_at).
+    network_key: str = Field(
+        default="", description="Network key 'v<N>:<hex>'; use DOZOR_NETWORK_KEY_FILE.", repr=False
+    )
+    hit_query_daily_limit: int = Field(default=200, description="Hit queries per user per day.")
+    hit_digest_grace_days: int = Field(
+        default=7, description="Days old-key digests stay after a rotation."
+    )
+    hit_excluded_categories: str = Field(
+        default="witness,victim", description="Data-subject categories never published."
+    )
+    grant_default_days: int = Field(default=180, description="Default lifetime of a grant.")
+    retention_erase_years: int = Field(
+        default=10, description="Default years after the last update before erasure."
+    )
+    lockout_attempts: int = Field(
+        default=5, ge=1, description="Failed logins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts.")
+    session_idle_minutes: int = Field(
+        default=60, ge=1, description="A session unused this long ends."
+    )
+    session_hours: int = Field(default=12, ge=1, description="Absolute lifetime of a session.")
+    cookie_secure: bool = Field(
+        default=False, description="Always mark the session cookie Secure (HTTPS only)."
+    )
+    password_min_length: int = Field(default=10, ge=8, description="Shortest password.")
+    token_days: int = Field(default=90, ge=1, description="Default lifetime of an API token.")
+    token_max_days: int = Field(default=365, ge=1, description="Longest API token lifetime.")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``home``."""

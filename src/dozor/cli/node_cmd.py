@@ -1,9 +1,6 @@
-"""``dozor init``, ``serve``, ``doctor``, ``demo``, ``user add``, ``audit verify``."""
+"""``dozor init``, ``serve``, ``doctor``, ``demo``, ``audit verify``."""
 
 from __future__ import annotations
-
-import getpass
-from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -71,52 +68,6 @@ def demo_command(
         serve_command(host=None, port=None)
 
 
-user_app = typer.Typer(help="Users of this node.", no_args_is_help=True)
-
-
-@user_app.command("add")
-def user_add(
-    username: str = typer.Option(..., "--username"),
-    agency: str = typer.Option(..., "--agency", help="Agency code, e.g. KAZ-CUSTOMS."),
-    role: list[str] = typer.Option(..., "--role", help="Role; repeat for several."),
-    password_file: Path | None = typer.Option(
-        None, "--password-file", help="Read the password from this file."
-    ),
-    display_name: str | None = typer.Option(None, "--display-name"),
-) -> None:
-    """Add a user (the password is asked for unless --password-file is given)."""
-    from dozor.access import audit
-    from dozor.access.identity import UnknownAgency, create_user, user_exists
-
-    settings, engine = settings_and_engine()
-    if password_file is not None:
-        password = password_file.read_text(encoding="utf-8").rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat: "):
-            err_console.print("[red]The passwords differ.[/red]")
-            raise typer.Exit(2)
-    if len(password) < 10:
-        err_console.print("[red]A password needs at least 10 characters.[/red]")
-        raise typer.Exit(2)
-    with engine.begin() as conn:
-        if user_exists(conn, username):
-            err_console.print(f"[red]User {username} exists already.[/red]")
-            raise typer.Exit(2)
-        try:
-            user_id = create_user(conn, username=username, agency_code=agency, roles=role,
-                                  password=password, display_name=display_name)  # fmt: skip
-        except UnknownAgency:
-            err_console.print(f"[red]Unknown agency {agency}.[/red]")
-            raise typer.Exit(2) from None
-        except ValueError as error:
-            err_console.print(f"[red]{error}[/red]")
-            raise typer.Exit(2) from None
-        audit.record(conn, node=settings.node_code, action="admin_change", object_type="user",
-                     object_ids=[user_id], details={"change": "user_added"})  # fmt: skip
-    console.print(f"User {username} added.")
-
-
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
@@ -142,5 +93,4 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve_command)
     app.command("doctor")(doctor_command)
     app.command("demo")(demo_command)
-    app.add_typer(user_app, name="user")
     app.add_typer(audit_app, name="audit")
