@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dozor.cli import bench_cmd, data_cmd, node_cmd
+from dozor.cli import access_cmd, bench_cmd, data_cmd, hits_cmd, node_cmd
 
 app = typer.Typer(
     name="dozor",
@@ -13,8 +13,10 @@ app = typer.Typer(
     add_completion=False,
 )
 node_cmd.register(app)
+access_cmd.register(app)
 data_cmd.register(app)
 bench_cmd.register(app)
+hits_cmd.register(app)
 
 
 def main() -> None:

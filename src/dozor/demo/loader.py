@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.progress import Progress
 from sqlalchemy import Engine
 
-from dozor.access.identity import create_user, user_exists
+from dozor.access.identity import create_user, hash_password, user_exists
 from dozor.demo.generator import DemoSeizure, generate, write_template_csv
 from dozor.ingest.readers import open_sheets
 from dozor.ingest.service import import_file
@@ -69,11 +69,12 @@ def load_demo(
     err_console.print(f"Official annual totals (UNODC): {annual.created} new, "
                       f"{annual.unchanged} unchanged")  # fmt: skip
     users = demo_users()
+    shared_hash = hash_password(DEMO_PASSWORD)  # one Argon2 hash for all demo logins
     with engine.begin() as conn:
         for username, agency, roles in users:
             if not user_exists(conn, username):
                 create_user(conn, username=username, agency_code=agency, roles=roles,
-                            password=DEMO_PASSWORD)  # fmt: skip
+                            password_hash=shared_hash)  # fmt: skip
     return users
 
 
