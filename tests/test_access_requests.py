@@ -46,16 +46,21 @@ def ask(world: World, hit_ref: str, **changes: object) -> str:
     values = {**ASK, **changes}
     with world.engine.begin() as conn:
         return requests.request_access(
-            conn, world.kgz_analyst, hit_ref, values["purpose"], values["justification"],
-            values["legal_basis"], values["requested_scope"],
-            str(values.get("priority", "routine")), settings=world.settings,
-        )  # fmt: skip
+            conn,
+            world.kgz_analyst,
+            hit_ref,
+            values["purpose"],
+            values["justification"],
+            values["legal_basis"],
+            values["requested_scope"],
+            str(values.get("priority", "routine")),
+            settings=world.settings,
+        )
 
 
 def decide(world: World, who: object, request_id: str, decision: str, **options: object) -> dict:
     with world.engine.begin() as conn:
-        return requests.decide(conn, who, request_id, decision, settings=world.settings,
-                               **options)  # fmt: skip
+        return requests.decide(conn, who, request_id, decision, settings=world.settings, **options)
 
 
 def read(world: World, who: object) -> dict | None:
@@ -81,7 +86,10 @@ def test_request_approval_read_then_revocation_and_expiry(
         (sent,) = requests.list_requests(conn, world.kgz_analyst)
         (received,) = requests.list_requests(conn, world.kaz_supervisor)
     assert (sent["direction"], sent["status"], sent["owner_agency"]) == (
-        "sent", "submitted", "KAZ-CUSTOMS")  # fmt: skip
+        "sent",
+        "submitted",
+        "KAZ-CUSTOMS",
+    )
     assert "object_id" not in sent and sent["grants"] == []  # nothing revealed before approval
     assert (received["direction"], received["object_id"]) == ("received", person_id)
     assert received["requester_agency"] == "KGZ-CUSTOMS"
@@ -118,8 +126,9 @@ def test_request_approval_read_then_revocation_and_expiry(
 
     # revocation: the owner's supervisor ends it at once
     with engine.begin() as conn:
-        revoked = requests.revoke_grant(conn, world.kaz_supervisor, decided["grant_id"],
-                                        "case closed", settings=settings)  # fmt: skip
+        revoked = requests.revoke_grant(
+            conn, world.kaz_supervisor, decided["grant_id"], "case closed", settings=settings
+        )
     assert len(revoked) == 2
     assert read(world, world.kgz_analyst) is None
     with engine.connect() as conn:
@@ -130,8 +139,11 @@ def test_request_approval_read_then_revocation_and_expiry(
     decide(world, world.kaz_supervisor, second, "approved", expires_days=1)
     assert read(world, world.kgz_analyst) is not None
     with engine.begin() as conn:
-        conn.execute(update(access_grant).where(access_grant.c.revoked_at.is_(None))
-                     .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))  # fmt: skip
+        conn.execute(
+            update(access_grant)
+            .where(access_grant.c.revoked_at.is_(None))
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     assert read(world, world.kgz_analyst) is None
     with engine.connect() as conn:
         assert requests.get_request(conn, world.kgz_analyst, second)["status"] == "expired"
@@ -152,17 +164,31 @@ def test_decision_rules_reasons_scope_and_who_may_decide(
     assert attempt(world.kaz_supervisor, "declined").code == "reason_required"
     assert attempt(world.kaz_supervisor, "declined", reason="  ").code == "reason_required"
     assert attempt(world.kaz_supervisor, "partially_approved", scope=["identity"]).status == 422
-    assert attempt(world.kaz_supervisor, "partially_approved", reason="less",
-                   scope=["phones"]).code == "scope"  # fmt: skip
+    assert (
+        attempt(world.kaz_supervisor, "partially_approved", reason="less", scope=["phones"]).code
+        == "scope"
+    )
     assert attempt(world.kaz_supervisor, "maybe").code == "unknown_code"
     assert query(engine, "SELECT * FROM access_grant") == []
 
-    clarify = decide(world, world.kaz_supervisor, request_id, "clarification_requested",
-                     reason="which case number?")  # fmt: skip
+    clarify = decide(
+        world,
+        world.kaz_supervisor,
+        request_id,
+        "clarification_requested",
+        reason="which case number?",
+    )
     assert clarify["status"] == "clarification_requested"
-    partial = decide(world, world.kaz_supervisor, request_id, "partially_approved",
-                     reason="identity only", scope=["identity"], tlp="RED",
-                     handling="H1;H2")  # fmt: skip
+    partial = decide(
+        world,
+        world.kaz_supervisor,
+        request_id,
+        "partially_approved",
+        reason="identity only",
+        scope=["identity"],
+        tlp="RED",
+        handling="H1;H2",
+    )
     assert partial["status"] == "partially_approved"
     grants = query(engine, "SELECT * FROM access_grant")
     assert {(g["scope"], g["tlp"], g["handling"]) for g in grants} == {("identity", "RED", "H1;H2")}
@@ -173,7 +199,10 @@ def test_decision_rules_reasons_scope_and_who_may_decide(
     assert done["status"] == "declined" and done["decision_reason"] == "no basis"
     decisions = query(engine, "SELECT details FROM audit_log WHERE action = 'access_decision'")
     assert [json.loads(d["details"])["decision"] for d in decisions] == [
-        "clarification_requested", "partially_approved", "declined"]  # fmt: skip
+        "clarification_requested",
+        "partially_approved",
+        "declined",
+    ]
 
 
 def test_request_validation(engine: Engine, settings: Settings, tmp_path: Path) -> None:
@@ -186,13 +215,15 @@ def test_request_validation(engine: Engine, settings: Settings, tmp_path: Path) 
     assert refused(ask, world, hit_ref).code == "duplicate"
     own = query(engine, "SELECT hit_ref FROM hit_digest")[0]["hit_ref"]
     with engine.begin() as conn, pytest.raises(AccessError) as caught:
-        requests.request_access(conn, world.kaz_analyst, own, "p", "j", "l", ["identity"],
-                                settings=settings)  # fmt: skip
+        requests.request_access(
+            conn, world.kaz_analyst, own, "p", "j", "l", ["identity"], settings=settings
+        )
     assert caught.value.code == "own_data"
     admin = add_user(engine, "kgz.admin", "KGZ-CUSTOMS", "national_admin")
     with engine.begin() as conn, pytest.raises(AccessError) as caught:
-        requests.request_access(conn, admin, hit_ref, "p", "j", "l", ["identity"],
-                                settings=settings)  # fmt: skip
+        requests.request_access(
+            conn, admin, hit_ref, "p", "j", "l", ["identity"], settings=settings
+        )
     assert caught.value.status == 403
 
 
@@ -213,8 +244,12 @@ def test_api_request_decision_list_and_revoke(
     bad = client.post("/api/v1/access-requests", json={"hit_ref": hit_ref}, headers=kgz)
     assert bad.status_code == 422
     read_only = token_for(engine, world.kgz_analyst, scope="read")
-    assert client.post("/api/v1/access-requests", json={"hit_ref": hit_ref, **ASK},
-                       headers=read_only).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            "/api/v1/access-requests", json={"hit_ref": hit_ref, **ASK}, headers=read_only
+        ).status_code
+        == 403
+    )
 
     listed = client.get("/api/v1/access-requests", headers=kaz_boss).json()["requests"]
     assert [(r["id"], r["direction"]) for r in listed] == [(request_id, "received")]
@@ -231,8 +266,7 @@ def test_api_request_decision_list_and_revoke(
     no_reason = client.post(url, json={"decision": "declined"}, headers=kaz_boss)
     assert no_reason.status_code == 422
     assert no_reason.json()["detail"]["code"] == "reason_required"
-    approved = client.post(url, json={"decision": "approved", "expires_days": 30},
-                           headers=kaz_boss)  # fmt: skip
+    approved = client.post(url, json={"decision": "approved", "expires_days": 30}, headers=kaz_boss)
     assert approved.status_code == 200, approved.text
     grant_id = approved.json()["grant_id"]
 

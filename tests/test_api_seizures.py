@@ -79,8 +79,9 @@ class Sessions(dict[str, Session]):
         if username == "anonymous":
             session = Session(client, None)
         else:
-            reply = client.post("/api/v1/auth/login", json={"username": username,
-                                                            "password": PASSWORD})  # fmt: skip
+            reply = client.post(
+                "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+            )
             assert reply.status_code == 200, reply.text
             session = Session(client, reply.json()["csrf_token"])
         self[username] = session
@@ -102,8 +103,13 @@ def app_client(
 ) -> Iterator[dict[str, Session]]:
     with engine.begin() as conn:
         for username, (agency, roles) in USERS.items():
-            create_user(conn, username=username, agency_code=agency, roles=roles,
-                        password_hash=password_hash)  # fmt: skip
+            create_user(
+                conn,
+                username=username,
+                agency_code=agency,
+                roles=roles,
+                password_hash=password_hash,
+            )
     application = create_app(settings, engine)
     sessions = Sessions(application)
     yield sessions  # type: ignore[misc]
@@ -120,8 +126,9 @@ def _release(s: dict[str, Session], seizure_id: str, distribution: str) -> Any:
     assert s["kaz.officer"].call("POST", f"/api/v1/seizures/{seizure_id}/submit").status_code == 200
     reply = s["kaz.super"].call("POST", f"/api/v1/seizures/{seizure_id}/validate")
     assert reply.status_code == 200, reply.text
-    return s["kaz.super"].call("POST", f"/api/v1/seizures/{seizure_id}/release",
-                               json={"distribution": distribution})  # fmt: skip
+    return s["kaz.super"].call(
+        "POST", f"/api/v1/seizures/{seizure_id}/release", json={"distribution": distribution}
+    )
 
 
 def _ids(session: Session) -> set[str]:
@@ -145,8 +152,9 @@ def test_create_shows_own_draft_with_nominal_parts(app_client: dict[str, Session
 
 def test_invalid_record_gets_import_errors(app_client: dict[str, Session]) -> None:
     body = {**BODY, "items": [{"drug": "насвай", "quantity": "-1", "unit": "kg"}]}
-    reply = app_client["kaz.officer"].call("POST", "/api/v1/seizures", json=body,
-                                           params={"lang": "ru"})  # fmt: skip
+    reply = app_client["kaz.officer"].call(
+        "POST", "/api/v1/seizures", json=body, params={"lang": "ru"}
+    )
     assert reply.status_code == 422
     codes = {e["code"] for e in reply.json()["errors"]}
     assert {"not_a_drug", "out_of_range"} <= codes

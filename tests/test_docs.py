@@ -46,8 +46,11 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
     application = create_app(settings)
     text = (DOCS / "api.md").read_text(encoding="utf-8")
     # The OpenAPI schema, not app.routes: included routers are not listed there as APIRoutes.
-    routes = [f"{method.upper()} {path}" for path, operations in
-              application.openapi()["paths"].items() for method in operations]  # fmt: skip
+    routes = [
+        f"{method.upper()} {path}"
+        for path, operations in application.openapi()["paths"].items()
+        for method in operations
+    ]
     assert "GET /healthz" in routes and "GET /api/v1/seizures" in routes
     missing = [r for r in routes if f"`{r}" not in text]
     assert not missing, f"undocumented routes in docs/api.md: {missing}"

@@ -190,16 +190,32 @@ def test_nothing_is_published_for_red_org_no_publish_witness_or_victim(
     people = [
         person_row(**{**KAZ_PERSON, "vehicle_plate": "", "vehicle_country": ""}),
         *(
-            person_row(seizure_ref=REF, role="courier", surname=name, given_name="Ivan",
-                       date_of_birth="01.01.1980", passport_country="KAZ",
-                       passport_number=f"N00000{i}", phone="", vehicle_plate="",
-                       vehicle_country="")
+            person_row(
+                seizure_ref=REF,
+                role="courier",
+                surname=name,
+                given_name="Ivan",
+                date_of_birth="01.01.1980",
+                passport_country="KAZ",
+                passport_number=f"N00000{i}",
+                phone="",
+                vehicle_plate="",
+                vehicle_country="",
+            )
             for i, name in enumerate(["Nopublish", "Witness", "Victim", "Orgonly"], start=1)
         ),
-        person_row(seizure_ref="RED-1", role="courier", surname="Redline", given_name="Ivan",
-                   passport_country="KAZ", passport_number="N0000009", phone="",
-                   vehicle_plate="777 ZZZ 01", vehicle_country="KAZ"),
-    ]  # fmt: skip
+        person_row(
+            seizure_ref="RED-1",
+            role="courier",
+            surname="Redline",
+            given_name="Ivan",
+            passport_country="KAZ",
+            passport_number="N0000009",
+            phone="",
+            vehicle_plate="777 ZZZ 01",
+            vehicle_country="KAZ",
+        ),
+    ]
     seizures = [
         seizure_row(seizure_ref=REF),
         seizure_row(seizure_ref="RED-1", tlp="RED", distribution="org"),
@@ -241,7 +257,7 @@ def test_retraction_and_narrowing_withdraw_digests(
             person_row(
                 **{**KAZ_PERSON, "seizure_ref": second, "vehicle_plate": "", "vehicle_country": ""}
             ),
-        ],  # fmt: skip
+        ],
     )
     person_id = world.person_id("Ахметов")
     world.release(REF)
@@ -257,8 +273,13 @@ def test_retraction_and_narrowing_withdraw_digests(
     from dozor.access import workflow
 
     with engine.begin() as conn:  # narrowing the last seizure to org withdraws the rest
-        workflow.release(conn, workflow.Actor(supervisor.user_id, supervisor),
-                         world.seizure_id(second), "org", node=settings.node_code)  # fmt: skip
+        workflow.release(
+            conn,
+            workflow.Actor(supervisor.user_id, supervisor),
+            world.seizure_id(second),
+            "org",
+            node=settings.node_code,
+        )
     assert digests(engine) == []
     assert world.query(world.kgz_analyst, f"passport:KAZ:{PASSPORT}") == {"hit": False}
 
@@ -301,12 +322,33 @@ def test_cross_country_match_notifies_both_owners(
     world = make_world(engine, settings, tmp_path)
     world.release()
     kgz = "KGZ-1"
-    import_rows(engine, settings, tmp_path,
-                [seizure_row(seizure_ref=kgz, reporting_country="KGZ",
-                             reporting_agency="KGZ-CUSTOMS", location_type="road", bcp="")],
-                [person_row(seizure_ref=kgz, surname="Другой", given_name="Человек",
-                            passport_country="KAZ", passport_number=PASSPORT, phone="",
-                            vehicle_plate="", vehicle_country="")], name="kgz")  # fmt: skip
+    import_rows(
+        engine,
+        settings,
+        tmp_path,
+        [
+            seizure_row(
+                seizure_ref=kgz,
+                reporting_country="KGZ",
+                reporting_agency="KGZ-CUSTOMS",
+                location_type="road",
+                bcp="",
+            )
+        ],
+        [
+            person_row(
+                seizure_ref=kgz,
+                surname="Другой",
+                given_name="Человек",
+                passport_country="KAZ",
+                passport_number=PASSPORT,
+                phone="",
+                vehicle_plate="",
+                vehicle_country="",
+            )
+        ],
+        name="kgz",
+    )
     with engine.begin() as conn:
         conn.execute(update(seizure).where(seizure.c.local_ref == kgz).values(status="released"))
         hits.publish_all(conn, settings)
@@ -338,33 +380,42 @@ def test_api_query_reason_roles_and_daily_limit(
     assert client.get(url, params={"selector": "passport:KAZ:N1234567"}).status_code == 401
     missing = client.get(url, params={"selector": "passport:KAZ:N1234567"}, headers=headers)
     assert missing.status_code == 422 and missing.json()["detail"]["code"] == "reason_required"
-    found = client.get(url, params={"selector": "passport:KAZ:N1234567", "reason": "case 7"},
-                       headers=headers)  # fmt: skip
+    found = client.get(
+        url, params={"selector": "passport:KAZ:N1234567", "reason": "case 7"}, headers=headers
+    )
     assert found.status_code == 200
     body = found.json()
     assert set(body) == {"hit", "matches"} and body["hit"] is True
     assert [set(m) for m in body["matches"]] == [{"owner_agency", "hit_ref", "selector_type"}]
     assert body["matches"][0]["owner_agency"] == "KAZ-CUSTOMS"
-    nothing = client.get(url, params={"selector": "vin:1HGCM82633A004352", "reason": "x"},
-                         headers=headers)  # fmt: skip
+    nothing = client.get(
+        url, params={"selector": "vin:1HGCM82633A004352", "reason": "x"}, headers=headers
+    )
     assert nothing.status_code == 200 and nothing.json() == {"hit": False}
-    over = client.get(url, params={"selector": "passport:KAZ:N1234567", "reason": "again"},
-                      headers=headers)  # fmt: skip
+    over = client.get(
+        url, params={"selector": "passport:KAZ:N1234567", "reason": "again"}, headers=headers
+    )
     assert over.status_code == 429 and over.json()["detail"]["code"] == "rate_limited"
     bad = client.get(url, params={"selector": "shoe:42", "reason": "x"}, headers=headers)
     assert bad.status_code == 422
 
     with engine.connect() as conn:
         counted = conn.execute(
-            select(func.count()).select_from(audit_log).where(
+            select(func.count())
+            .select_from(audit_log)
+            .where(
                 audit_log.c.action == "hit_query",
-                audit_log.c.actor_user_id == world.kgz_analyst.user_id)
-        ).scalar_one()  # fmt: skip
+                audit_log.c.actor_user_id == world.kgz_analyst.user_id,
+            )
+        ).scalar_one()
     assert counted == 4  # the refusal for a missing reason and the 429 are audited too
 
     admin = add_user(engine, "kgz.admin", "KGZ-CUSTOMS", "national_admin")
-    denied = client.get(url, params={"selector": "passport:KAZ:N1234567", "reason": "x"},
-                        headers=token_for(engine, admin))  # fmt: skip
+    denied = client.get(
+        url,
+        params={"selector": "passport:KAZ:N1234567", "reason": "x"},
+        headers=token_for(engine, admin),
+    )
     assert denied.status_code == 403
 
 
@@ -399,8 +450,16 @@ def test_cli_key_publish_query_rotate(
     assert published.code == 0, published.stderr
     assert json.loads(published.stdout)["published"] == 4
 
-    asked = dozor("hits", "query", "--user", "kgz.analyst", "--selector",
-                  f"passport:KAZ:{PASSPORT}", "--reason", "case 9")  # fmt: skip
+    asked = dozor(
+        "hits",
+        "query",
+        "--user",
+        "kgz.analyst",
+        "--selector",
+        f"passport:KAZ:{PASSPORT}",
+        "--reason",
+        "case 9",
+    )
     assert asked.code == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert answer["hit"] is True

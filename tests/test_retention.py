@@ -24,11 +24,24 @@ def years_ago(years: int, days: int = 0) -> datetime:
 
 def two_couriers(engine: Engine, settings: Settings, folder: Path) -> World:
     """Two couriers of one released seizure who share a vehicle."""
-    world = make_world(engine, settings, folder, persons=[
-        person_row(**KAZ_PERSON),
-        person_row(**{**KAZ_PERSON, "surname": "Петров", "given_name": "Иван",
-                      "passport_number": "N7654321", "phone": "", "role": "passenger"}),
-    ])  # fmt: skip
+    world = make_world(
+        engine,
+        settings,
+        folder,
+        persons=[
+            person_row(**KAZ_PERSON),
+            person_row(
+                **{
+                    **KAZ_PERSON,
+                    "surname": "Петров",
+                    "given_name": "Иван",
+                    "passport_number": "N7654321",
+                    "phone": "",
+                    "role": "passenger",
+                }
+            ),
+        ],
+    )
     world.release()
     return world
 
@@ -57,7 +70,10 @@ def test_run_lists_reviews_and_erases_only_the_nominal_part(
     world.set_person("Ахметов", updated_at=years_ago(11))
     world.set_person("Петров", updated_at=years_ago(6))
     assert {r["object_id"] for r in query(engine, "SELECT object_id FROM hit_digest")} == {
-        old, younger, vehicle}  # fmt: skip
+        old,
+        younger,
+        vehicle,
+    }
 
     with engine.begin() as conn:
         dry = retention.run(conn, settings, now=NOW, dry_run=True)
@@ -79,7 +95,9 @@ def test_run_lists_reviews_and_erases_only_the_nominal_part(
     assert query(engine, "SELECT * FROM person_phone WHERE person_id = :i", i=old) == []
     assert query(engine, "SELECT * FROM identity_document WHERE person_id = :i", i=old) == []
     assert {r["object_id"] for r in query(engine, "SELECT object_id FROM hit_digest")} == {
-        younger, vehicle}  # fmt: skip
+        younger,
+        vehicle,
+    }
     # the vehicle stays while Петров still refers to it; the seizure and its items stay
     assert [r["id"] for r in query(engine, "SELECT id FROM conveyance")] == [vehicle]
     assert len(query(engine, "SELECT * FROM seizure_item")) == 1
@@ -90,8 +108,9 @@ def test_run_lists_reviews_and_erases_only_the_nominal_part(
     assert "Ахметов" not in entry["details"] and "N1234567" not in entry["details"]
 
     with engine.begin() as conn:
-        record = get_seizure(conn, world.kaz_supervisor, world.seizure_id(),
-                             node=settings.node_code)  # fmt: skip
+        record = get_seizure(
+            conn, world.kaz_supervisor, world.seizure_id(), node=settings.node_code
+        )
     assert record is not None and record["items"]
     assert [p["id"] for p in record["persons"]] == [younger]
 
@@ -106,8 +125,9 @@ def test_run_lists_reviews_and_erases_only_the_nominal_part(
     assert query(engine, "SELECT * FROM hit_digest") == []
     assert len(query(engine, "SELECT * FROM seizure")) == 1
     with engine.begin() as conn:
-        record = get_seizure(conn, world.kaz_supervisor, world.seizure_id(),
-                             node=settings.node_code)  # fmt: skip
+        record = get_seizure(
+            conn, world.kaz_supervisor, world.seizure_id(), node=settings.node_code
+        )
     assert record is not None and "persons" not in record and "conveyances" not in record
     with engine.begin() as conn:  # nothing left to do
         assert retention.run(conn, settings, now=NOW).erased == []
@@ -128,8 +148,18 @@ def test_cli_set_and_run(engine: Engine, settings: Settings, tmp_path: Path, doz
     world.set_person("Ахметов", updated_at=years_ago(3))
     world.set_person("Петров", updated_at=years_ago(1, days=10))
 
-    changed = dozor("retention", "set", "--country", "KAZ", "--category", "suspect",
-                    "--review-years", "1", "--erase-years", "2")  # fmt: skip
+    changed = dozor(
+        "retention",
+        "set",
+        "--country",
+        "KAZ",
+        "--category",
+        "suspect",
+        "--review-years",
+        "1",
+        "--erase-years",
+        "2",
+    )
     assert changed.code == 0, changed.stderr
     # the passenger is a person_of_interest: still the defaults (5 and 10 years)
     ran = dozor("retention", "run", "--json")

@@ -62,6 +62,10 @@ def record(
     """Append one entry in the caller's transaction; returns its sequence number."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(7310001)"))
+    elif conn.dialect.name == "sqlite":
+        # Take SQLite's write lock before reading the head, so that two writers cannot both
+        # read the same head and collide on seq (a no-op write starts the write transaction).
+        conn.execute(text("UPDATE audit_log SET seq = seq WHERE 0 = 1"))
     head = conn.execute(
         select(audit_log.c.seq, audit_log.c.entry_hash).order_by(audit_log.c.seq.desc()).limit(1)
     ).first()

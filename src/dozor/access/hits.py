@@ -168,8 +168,11 @@ def canonical_selector(
         if not surname.strip():
             raise InvalidValue("invalid_value", "name_dob needs a surname")
         return name_dob_canonical(surname, given.strip() or None, _parse_day(born))
-    raise InvalidValue("unknown_code", f"unknown selector type {selector_type!r}",
-                       allowed=", ".join(SELECTOR_TYPES))  # fmt: skip
+    raise InvalidValue(
+        "unknown_code",
+        f"unknown selector type {selector_type!r}",
+        allowed=", ".join(SELECTOR_TYPES),
+    )
 
 
 def parse_selector(text: str) -> tuple[str, str]:
@@ -177,8 +180,9 @@ def parse_selector(text: str) -> tuple[str, str]:
     kind, sep, value = text.strip().partition(":")
     kind = kind.strip().lower()
     if not sep or kind not in SELECTOR_TYPES:
-        raise InvalidValue("unknown_code", "a selector is TYPE:VALUE",
-                           allowed=", ".join(SELECTOR_TYPES))  # fmt: skip
+        raise InvalidValue(
+            "unknown_code", "a selector is TYPE:VALUE", allowed=", ".join(SELECTOR_TYPES)
+        )
     return kind, value
 
 
@@ -254,9 +258,16 @@ def _person_selectors(
         where.append(person.c.id.in_(scope))
     found: dict[ObjectKey, _Object] = {}
     rows = conn.execute(
-        select(person.c.id, person.c.owner_agency_id, person.c.owner_country, person.c.surname,
-               person.c.given_name, person.c.date_of_birth, person.c.dob_precision).where(*where)
-    )  # fmt: skip
+        select(
+            person.c.id,
+            person.c.owner_agency_id,
+            person.c.owner_country,
+            person.c.surname,
+            person.c.given_name,
+            person.c.date_of_birth,
+            person.c.dob_precision,
+        ).where(*where)
+    )
     for row in rows:
         item = found[("person", row.id)] = _Object(row.owner_agency_id, row.owner_country)
         if row.date_of_birth is not None and row.dob_precision in DAY_PRECISIONS:
@@ -275,11 +286,13 @@ def _person_selectors(
     ):
         found[("person", phone.person_id)].selectors.add(("phone", phone.e164))
     for doc in conn.execute(
-        select(identity_document.c.person_id, identity_document.c.issuing_country,
-               identity_document.c.number, identity_document.c.number_norm)
-        .where(identity_document.c.person_id.in_(ids),
-               identity_document.c.doc_type == "passport")
-    ):  # fmt: skip
+        select(
+            identity_document.c.person_id,
+            identity_document.c.issuing_country,
+            identity_document.c.number,
+            identity_document.c.number_norm,
+        ).where(identity_document.c.person_id.in_(ids), identity_document.c.doc_type == "passport")
+    ):
         passport = _passport_canonical(doc.number, doc.issuing_country, doc.number_norm)
         if passport:
             found[("person", doc.person_id)].selectors.add(("passport", passport))
@@ -302,10 +315,16 @@ def _conveyance_selectors(conn: Connection, seizure_id: str | None) -> dict[Obje
         where.append(conveyance.c.id.in_(scope))
     found: dict[ObjectKey, _Object] = {}
     rows = conn.execute(
-        select(conveyance.c.id, conveyance.c.owner_agency_id, conveyance.c.owner_country,
-               conveyance.c.plate, conveyance.c.plate_country, conveyance.c.plate_norm,
-               conveyance.c.vin).where(*where)
-    )  # fmt: skip
+        select(
+            conveyance.c.id,
+            conveyance.c.owner_agency_id,
+            conveyance.c.owner_country,
+            conveyance.c.plate,
+            conveyance.c.plate_country,
+            conveyance.c.plate_norm,
+            conveyance.c.vin,
+        ).where(*where)
+    )
     for row in rows:
         item = found[("conveyance", row.id)] = _Object(row.owner_agency_id, row.owner_country)
         plate = _plate_canonical(row.plate, row.plate_country, row.plate_norm)
@@ -346,9 +365,15 @@ class PublishResult:
     published_objects: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key_version": self.key_version, "objects": self.objects,
-                "published": self.published, "kept": self.kept, "withdrawn": self.withdrawn,
-                "expiring": self.expiring, "matches": self.matches}  # fmt: skip
+        return {
+            "key_version": self.key_version,
+            "objects": self.objects,
+            "published": self.published,
+            "kept": self.kept,
+            "withdrawn": self.withdrawn,
+            "expiring": self.expiring,
+            "matches": self.matches,
+        }
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -387,21 +412,31 @@ def synchronise(
             keys = {}
         key = keys[max(keys)] if keys else None
     result = PublishResult(key.version if key else None)
-    desired = {**_person_selectors(conn, settings, seizure_id),
-               **_conveyance_selectors(conn, seizure_id)}  # fmt: skip
+    desired = {
+        **_person_selectors(conn, settings, seizure_id),
+        **_conveyance_selectors(conn, seizure_id),
+    }
     result.objects = len(desired)
     wanted: dict[ObjectKey, set[tuple[str, str]]] = {}
     if key is not None and publish:
         for object_key, item in desired.items():
             wanted[object_key] = {(t, digest(key, t, c)) for t, c in item.selectors}
     grace = moment + timedelta(days=settings.hit_digest_grace_days)
-    existing = select(hit_digest.c.id, hit_digest.c.object_type, hit_digest.c.object_id,
-                      hit_digest.c.selector_type, hit_digest.c.digest,
-                      hit_digest.c.key_version, hit_digest.c.expires_at)  # fmt: skip
+    existing = select(
+        hit_digest.c.id,
+        hit_digest.c.object_type,
+        hit_digest.c.object_id,
+        hit_digest.c.selector_type,
+        hit_digest.c.digest,
+        hit_digest.c.key_version,
+        hit_digest.c.expires_at,
+    )
     if seizure_id is not None:
-        scopes = [and_(hit_digest.c.object_type == kind, hit_digest.c.object_id.in_(query))
-                  for kind in ("person", "conveyance")
-                  if (query := _scope(kind, seizure_id)) is not None]  # fmt: skip
+        scopes = [
+            and_(hit_digest.c.object_type == kind, hit_digest.c.object_id.in_(query))
+            for kind in ("person", "conveyance")
+            if (query := _scope(kind, seizure_id)) is not None
+        ]
         existing = existing.where(or_(*scopes))
     doomed: list[int] = []
     to_expire: list[int] = []
@@ -434,13 +469,20 @@ def synchronise(
         for object_key, digests in wanted.items():
             item = desired[object_key]
             for selector_type, value in sorted(digests):
-                rows.append({
-                    "digest": value, "selector_type": selector_type, "key_version": key.version,
-                    "object_type": object_key[0], "object_id": object_key[1],
-                    "owner_agency_id": item.owner_agency_id, "owner_country": item.owner_country,
-                    "hit_ref": secrets.token_urlsafe(24), "published_at": moment,
-                    "expires_at": None,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "digest": value,
+                        "selector_type": selector_type,
+                        "key_version": key.version,
+                        "object_type": object_key[0],
+                        "object_id": object_key[1],
+                        "owner_agency_id": item.owner_agency_id,
+                        "owner_country": item.owner_country,
+                        "hit_ref": secrets.token_urlsafe(24),
+                        "published_at": moment,
+                        "expires_at": None,
+                    }
+                )
                 result.published_objects.add(object_key[1])
     if rows:
         for batch in _chunks(rows):
@@ -464,11 +506,19 @@ def _notify_matches(conn: Connection, rows: list[dict[str, Any]], now: datetime)
     events: list[dict[str, Any]] = []
     seen: set[frozenset[str]] = set()
     for values in _chunks(list(by_digest)):
-        others = conn.execute(
-            select(hit_digest.c.digest, hit_digest.c.selector_type, hit_digest.c.hit_ref,
-                   hit_digest.c.owner_agency_id, hit_digest.c.owner_country)
-            .where(hit_digest.c.digest.in_(values))
-        ).mappings().all()  # fmt: skip
+        others = (
+            conn.execute(
+                select(
+                    hit_digest.c.digest,
+                    hit_digest.c.selector_type,
+                    hit_digest.c.hit_ref,
+                    hit_digest.c.owner_agency_id,
+                    hit_digest.c.owner_country,
+                ).where(hit_digest.c.digest.in_(values))
+            )
+            .mappings()
+            .all()
+        )
         for other in others:
             for mine in by_digest[other["digest"]]:
                 pair = frozenset((mine["hit_ref"], other["hit_ref"]))
@@ -476,17 +526,23 @@ def _notify_matches(conn: Connection, rows: list[dict[str, Any]], now: datetime)
                     continue
                 seen.add(pair)
                 for own, theirs in ((mine, other), (other, mine)):
-                    events.append({
-                        "at": now, "event_type": "selector_hit", "object_type": "hit",
-                        "object_id": own["hit_ref"],
-                        "payload": json.dumps({
-                            "owner_agency": codes.get(own["owner_agency_id"]),
-                            "selector_type": own["selector_type"],
-                            "other_agency": codes.get(theirs["owner_agency_id"]),
-                            "other_country": theirs["owner_country"],
-                            "other_hit_ref": theirs["hit_ref"],
-                        }),
-                    })  # fmt: skip
+                    events.append(
+                        {
+                            "at": now,
+                            "event_type": "selector_hit",
+                            "object_type": "hit",
+                            "object_id": own["hit_ref"],
+                            "payload": json.dumps(
+                                {
+                                    "owner_agency": codes.get(own["owner_agency_id"]),
+                                    "selector_type": own["selector_type"],
+                                    "other_agency": codes.get(theirs["owner_agency_id"]),
+                                    "other_country": theirs["owner_country"],
+                                    "other_hit_ref": theirs["hit_ref"],
+                                }
+                            ),
+                        }
+                    )
     if events:
         conn.execute(insert(event_outbox), events)
     return len(seen)
@@ -498,8 +554,14 @@ def publish_all(
     """(Re)publish everything eligible with the current key; one audit entry with counts."""
     result = synchronise(conn, settings, now=now)
     details = {"scope": "all", **result.as_dict()}
-    audit.record(conn, node=settings.node_code, action="hit_publish", channel=channel,
-                 object_type="hit_digest", details=details)  # fmt: skip
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="hit_publish",
+        channel=channel,
+        object_type="hit_digest",
+        details=details,
+    )
     return result
 
 
@@ -507,13 +569,23 @@ def _audit_sync(
     conn: Connection, settings: Settings, seizure_id: str, result: PublishResult
 ) -> None:
     if result.published_objects or result.kept or result.expiring:
-        audit.record(conn, node=settings.node_code, action="hit_publish", object_type="seizure",
-                     object_ids=[seizure_id, *sorted(result.published_objects)],
-                     details={"scope": "seizure", **result.as_dict()})  # fmt: skip
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="hit_publish",
+            object_type="seizure",
+            object_ids=[seizure_id, *sorted(result.published_objects)],
+            details={"scope": "seizure", **result.as_dict()},
+        )
     if result.withdrawn_objects:
-        audit.record(conn, node=settings.node_code, action="hit_withdraw", object_type="seizure",
-                     object_ids=[seizure_id, *sorted(result.withdrawn_objects)],
-                     details={"withdrawn": result.withdrawn})  # fmt: skip
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="hit_withdraw",
+            object_type="seizure",
+            object_ids=[seizure_id, *sorted(result.withdrawn_objects)],
+            details={"withdrawn": result.withdrawn},
+        )
 
 
 def publish_for_seizure(
@@ -577,8 +649,10 @@ def install_hooks(settings: Settings | None = None) -> None:
 def uninstall_hooks() -> None:
     """Remove the hooks and forget the settings (for tests that must leave no trace)."""
     _hook_state.clear()
-    for hooks, hook in ((workflow.after_release, _release_hook),
-                        (workflow.after_withdrawal, _withdrawal_hook)):  # fmt: skip
+    for hooks, hook in (
+        (workflow.after_release, _release_hook),
+        (workflow.after_withdrawal, _withdrawal_hook),
+    ):
         while hook in hooks:
             hooks.remove(hook)
 
@@ -589,11 +663,17 @@ def uninstall_hooks() -> None:
 def queries_today(conn: Connection, user_id: str, now: datetime) -> int:
     """Hit queries of one user in the 24 hours before ``now`` (from the audit log)."""
     since = now - timedelta(days=1)
-    return int(conn.execute(
-        select(func.count()).select_from(audit_log)
-        .where(audit_log.c.action == "hit_query", audit_log.c.actor_user_id == user_id,
-               audit_log.c.at > since)
-    ).scalar_one())  # fmt: skip
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(audit_log)
+            .where(
+                audit_log.c.action == "hit_query",
+                audit_log.c.actor_user_id == user_id,
+                audit_log.c.at > since,
+            )
+        ).scalar_one()
+    )
 
 
 def query_selector(
@@ -620,62 +700,97 @@ def query_selector(
     details: dict[str, Any] = {"selector_type": selector_type}
 
     def refuse(status: int, code: str, en: str, ru: str) -> AccessError:
-        audit.record(conn, node=settings.node_code, action="hit_query", channel=channel,
-                     actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                     details={**details, "refused": code})  # fmt: skip
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="hit_query",
+            channel=channel,
+            actor_user_id=principal.user_id,
+            actor_agency_id=principal.agency_id,
+            details={**details, "refused": code},
+        )
         return AccessError(status, code, en, ru)
 
     if not principal.roles & QUERY_ROLES:
-        raise refuse(403, "role", "hit queries need the role analyst, officer or supervisor",
-                     "для запросов hit/no-hit нужна роль analyst, officer или "
-                     "supervisor")  # fmt: skip
+        raise refuse(
+            403,
+            "role",
+            "hit queries need the role analyst, officer or supervisor",
+            "для запросов hit/no-hit нужна роль analyst, officer или supervisor",
+        )
     limit = settings.hit_query_daily_limit
     if queries_today(conn, principal.user_id, moment) >= limit:
-        raise refuse(429, "rate_limited", f"daily limit of {limit} hit queries reached",
-                     f"исчерпан дневной лимит запросов hit/no-hit ({limit})")  # fmt: skip
+        raise refuse(
+            429,
+            "rate_limited",
+            f"daily limit of {limit} hit queries reached",
+            f"исчерпан дневной лимит запросов hit/no-hit ({limit})",
+        )
     if not reason or not reason.strip():
-        raise refuse(422, "reason_required", "a reason is required",
-                     "нужно указать причину запроса")  # fmt: skip
+        raise refuse(
+            422, "reason_required", "a reason is required", "нужно указать причину запроса"
+        )
     details["reason"] = reason.strip()[:500]
     try:
-        canonical = canonical_selector(selector_type, value, country=country,
-                                       phone_region=principal.country)  # fmt: skip
+        canonical = canonical_selector(
+            selector_type, value, country=country, phone_region=principal.country
+        )
     except InvalidValue as error:
-        raise refuse(422, "invalid_selector", f"not a valid {selector_type}: {error.message}",
-                     f"недопустимый селектор {selector_type}: "
-                     f"{error.message}") from None  # fmt: skip
+        raise refuse(
+            422,
+            "invalid_selector",
+            f"not a valid {selector_type}: {error.message}",
+            f"недопустимый селектор {selector_type}: {error.message}",
+        ) from None
     try:
         keys = load_keys(settings)
     except KeyStoreError:
         keys = {}
     if not keys:
-        raise refuse(503, "no_network_key", "this node holds no network key",
-                     "на узле нет сетевого ключа")  # fmt: skip
+        raise refuse(
+            503, "no_network_key", "this node holds no network key", "на узле нет сетевого ключа"
+        )
     current = keys[max(keys)]
     digests = {digest(k, selector_type, canonical) for k in keys.values()}
     details["digest"] = digest(current, selector_type, canonical)
     details["key_version"] = current.version
     rows = conn.execute(
-        select(hit_digest.c.hit_ref, hit_digest.c.object_type, hit_digest.c.object_id,
-               hit_digest.c.key_version, agency.c.code)
+        select(
+            hit_digest.c.hit_ref,
+            hit_digest.c.object_type,
+            hit_digest.c.object_id,
+            hit_digest.c.key_version,
+            agency.c.code,
+        )
         .join(agency, agency.c.id == hit_digest.c.owner_agency_id)
-        .where(hit_digest.c.digest.in_(digests), hit_digest.c.selector_type == selector_type,
-               or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > moment),
-               hit_digest.c.owner_agency_id != principal.agency_id)
+        .where(
+            hit_digest.c.digest.in_(digests),
+            hit_digest.c.selector_type == selector_type,
+            or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > moment),
+            hit_digest.c.owner_agency_id != principal.agency_id,
+        )
         .order_by(hit_digest.c.key_version.desc())
-    ).all()  # fmt: skip
+    ).all()
     best: dict[tuple[str, str], Any] = {}
     for row in rows:  # one match per object: the newest key version's reference
         best.setdefault((row.object_type, row.object_id), row)
     matches = sorted(
-        ({"owner_agency": r.code, "hit_ref": r.hit_ref, "selector_type": selector_type}
-         for r in best.values()),
+        (
+            {"owner_agency": r.code, "hit_ref": r.hit_ref, "selector_type": selector_type}
+            for r in best.values()
+        ),
         key=lambda m: (m["owner_agency"], m["hit_ref"]),
-    )  # fmt: skip
+    )
     details["result_count"] = len(matches)
-    audit.record(conn, node=settings.node_code, action="hit_query", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 details=details)  # fmt: skip
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="hit_query",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        details=details,
+    )
     if not matches:
         return {"hit": False}
     return {"hit": True, "matches": matches}
@@ -683,12 +798,16 @@ def query_selector(
 
 def resolve_hit_ref(conn: Connection, hit_ref: str, now: datetime) -> dict[str, Any] | None:
     """The index row behind a ``hit_ref`` (not expired), for access requests; else None."""
-    row = conn.execute(
-        select(hit_digest).where(
-            hit_digest.c.hit_ref == hit_ref,
-            or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > now),
+    row = (
+        conn.execute(
+            select(hit_digest).where(
+                hit_digest.c.hit_ref == hit_ref,
+                or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > now),
+            )
         )
-    ).mappings().first()  # fmt: skip
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -705,7 +824,9 @@ def object_ids_with_digests(conn: Connection, object_ids: Iterable[str]) -> set[
     ids = list(object_ids)
     found: set[str] = set()
     for chunk in _chunks(ids):
-        found.update(conn.execute(
-            select(hit_digest.c.object_id).where(hit_digest.c.object_id.in_(chunk)).distinct()
-        ).scalars())  # fmt: skip
+        found.update(
+            conn.execute(
+                select(hit_digest.c.object_id).where(hit_digest.c.object_id.in_(chunk)).distinct()
+            ).scalars()
+        )
     return found

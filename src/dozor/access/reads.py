@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select
 
 from dozor.access import audit
 from dozor.access.policy import Viewer, narrative_visible, nominal_visible, seizure_visible
@@ -33,11 +33,26 @@ from dozor.store.schema import (
 
 SORTABLE = {"seized_date", "local_ref", "total_kg_eq", "updated_at", "reporting_country"}
 SUMMARY_COLUMNS = (
-    "id", "local_ref", "status", "version", "reporting_country", "owner_country",
-    "seized_local", "seized_date", "seized_precision", "location_type", "bcp_code",
-    "settlement", "mode_of_transport", "distribution", "tlp", "handling", "item_count",
-    "total_kg_eq", "updated_at",
-)  # fmt: skip
+    "id",
+    "local_ref",
+    "status",
+    "version",
+    "reporting_country",
+    "owner_country",
+    "seized_local",
+    "seized_date",
+    "seized_precision",
+    "location_type",
+    "bcp_code",
+    "settlement",
+    "mode_of_transport",
+    "distribution",
+    "tlp",
+    "handling",
+    "item_count",
+    "total_kg_eq",
+    "updated_at",
+)
 
 
 @dataclass(slots=True)
@@ -143,24 +158,41 @@ def get_seizure(
     in the caller's transaction.
     """
     now = datetime.now(UTC)
-    row = conn.execute(
-        select(seizure, agency.c.code.label("owner_agency"),
-               narrative_visible(viewer, now=now).label("narrative_ok"))
-        .join(agency, agency.c.id == seizure.c.owner_agency_id)
-        .where(seizure.c.id == seizure_id, seizure_visible(viewer, now=now))
-    ).mappings().first()  # fmt: skip
+    row = (
+        conn.execute(
+            select(
+                seizure,
+                agency.c.code.label("owner_agency"),
+                narrative_visible(viewer, now=now).label("narrative_ok"),
+            )
+            .join(agency, agency.c.id == seizure.c.owner_agency_id)
+            .where(seizure.c.id == seizure_id, seizure_visible(viewer, now=now))
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
     record = {k: v for k, v in row.items() if k not in _HIDDEN}
     if not row["narrative_ok"]:
         for key in ("narrative", "narrative_distribution", "narrative_tlp"):
             record.pop(key, None)
-    record["items"] = [dict(r._mapping) for r in conn.execute(
-        select(seizure_item).where(seizure_item.c.seizure_id == seizure_id)
-        .order_by(seizure_item.c.line_no))]  # fmt: skip
-    record["route_legs"] = [dict(r._mapping) for r in conn.execute(
-        select(route_leg.c.seq, route_leg.c.role, route_leg.c.country, route_leg.c.place)
-        .where(route_leg.c.seizure_id == seizure_id).order_by(route_leg.c.seq))]  # fmt: skip
+    record["items"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(seizure_item)
+            .where(seizure_item.c.seizure_id == seizure_id)
+            .order_by(seizure_item.c.line_no)
+        )
+    ]
+    record["route_legs"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(route_leg.c.seq, route_leg.c.role, route_leg.c.country, route_leg.c.place)
+            .where(route_leg.c.seizure_id == seizure_id)
+            .order_by(route_leg.c.seq)
+        )
+    ]
     record["history"] = _history(conn, seizure_id)
     persons = _persons(conn, viewer, seizure_id, now)
     vehicles = _vehicles(conn, viewer, seizure_id, now)
@@ -170,10 +202,16 @@ def get_seizure(
         record["conveyances"] = vehicles
     nominal_ids = [p["id"] for p in persons] + [v["id"] for v in vehicles]
     if nominal_ids or "narrative" in record and record.get("narrative"):
-        audit.record(conn, node=node, action="read_nominal", channel=channel,
-                     actor_user_id=getattr(viewer, "user_id", None),
-                     actor_agency_id=viewer.agency_id, object_type="seizure",
-                     object_ids=[seizure_id, *nominal_ids])  # fmt: skip
+        audit.record(
+            conn,
+            node=node,
+            action="read_nominal",
+            channel=channel,
+            actor_user_id=getattr(viewer, "user_id", None),
+            actor_agency_id=viewer.agency_id,
+            object_type="seizure",
+            object_ids=[seizure_id, *nominal_ids],
+        )
     return record
 
 
@@ -182,23 +220,40 @@ _HIDDEN = {"content_hash", "import_job_id", "narrative_ok"}
 
 def _history(conn: Connection, seizure_id: str) -> list[dict[str, Any]]:
     versions = conn.execute(
-        select(seizure_version.c.version, seizure_version.c.changed_at,
-               seizure_version.c.change_note)
-        .where(seizure_version.c.seizure_id == seizure_id).order_by(seizure_version.c.version)
-    ).all()  # fmt: skip
+        select(
+            seizure_version.c.version, seizure_version.c.changed_at, seizure_version.c.change_note
+        )
+        .where(seizure_version.c.seizure_id == seizure_id)
+        .order_by(seizure_version.c.version)
+    ).all()
     steps = conn.execute(
-        select(seizure_workflow.c.version, seizure_workflow.c.action,
-               seizure_workflow.c.from_status, seizure_workflow.c.to_status,
-               seizure_workflow.c.at, seizure_workflow.c.detail)
-        .where(seizure_workflow.c.seizure_id == seizure_id).order_by(seizure_workflow.c.id)
-    ).all()  # fmt: skip
+        select(
+            seizure_workflow.c.version,
+            seizure_workflow.c.action,
+            seizure_workflow.c.from_status,
+            seizure_workflow.c.to_status,
+            seizure_workflow.c.at,
+            seizure_workflow.c.detail,
+        )
+        .where(seizure_workflow.c.seizure_id == seizure_id)
+        .order_by(seizure_workflow.c.id)
+    ).all()
     history: list[dict[str, Any]] = [
         {"kind": "version", "version": v.version, "at": v.changed_at, "note": v.change_note}
         for v in versions
     ]
-    history.extend({"kind": "workflow", "version": s.version, "action": s.action,
-                    "from": s.from_status, "to": s.to_status, "at": s.at, "note": s.detail}
-                   for s in steps)  # fmt: skip
+    history.extend(
+        {
+            "kind": "workflow",
+            "version": s.version,
+            "action": s.action,
+            "from": s.from_status,
+            "to": s.to_status,
+            "at": s.at,
+            "note": s.detail,
+        }
+        for s in steps
+    )
     return history
 
 
@@ -206,25 +261,54 @@ def _persons(
     conn: Connection, viewer: Viewer, seizure_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     visible = nominal_visible(viewer, person, seizure_person, "person_id", now=now)
-    rows = conn.execute(
-        select(person.c.id, person.c.surname, person.c.given_name, person.c.patronymic,
-               person.c.script, person.c.name_latin, person.c.sex, person.c.date_of_birth,
-               person.c.dob_precision, person.c.nationality, person.c.data_subject_category,
-               person.c.distribution, person.c.tlp, person.c.handling, seizure_person.c.role)
-        .join(seizure_person, seizure_person.c.person_id == person.c.id)
-        .where(seizure_person.c.seizure_id == seizure_id, person.c.erased_at.is_(None), visible)
-        .order_by(seizure_person.c.row_no)
-    ).mappings().all()  # fmt: skip
+    rows = (
+        conn.execute(
+            select(
+                person.c.id,
+                person.c.surname,
+                person.c.given_name,
+                person.c.patronymic,
+                person.c.script,
+                person.c.name_latin,
+                person.c.sex,
+                person.c.date_of_birth,
+                person.c.dob_precision,
+                person.c.nationality,
+                person.c.data_subject_category,
+                person.c.distribution,
+                person.c.tlp,
+                person.c.handling,
+                seizure_person.c.role,
+            )
+            .join(seizure_person, seizure_person.c.person_id == person.c.id)
+            .where(seizure_person.c.seizure_id == seizure_id, person.c.erased_at.is_(None), visible)
+            .order_by(seizure_person.c.row_no)
+        )
+        .mappings()
+        .all()
+    )
     result = []
     for row in rows:
         entry = dict(row)
-        entry["phones"] = [dict(r._mapping) for r in conn.execute(
-            select(person_phone.c.raw, person_phone.c.e164, person_phone.c.valid)
-            .where(person_phone.c.person_id == row["id"]))]  # fmt: skip
-        entry["documents"] = [dict(r._mapping) for r in conn.execute(
-            select(identity_document.c.doc_type, identity_document.c.issuing_country,
-                   identity_document.c.number, identity_document.c.number_norm)
-            .where(identity_document.c.person_id == row["id"]))]  # fmt: skip
+        entry["phones"] = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(person_phone.c.raw, person_phone.c.e164, person_phone.c.valid).where(
+                    person_phone.c.person_id == row["id"]
+                )
+            )
+        ]
+        entry["documents"] = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(
+                    identity_document.c.doc_type,
+                    identity_document.c.issuing_country,
+                    identity_document.c.number,
+                    identity_document.c.number_norm,
+                ).where(identity_document.c.person_id == row["id"])
+            )
+        ]
         result.append(entry)
     return result
 
@@ -233,14 +317,27 @@ def _vehicles(
     conn: Connection, viewer: Viewer, seizure_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     visible = nominal_visible(viewer, conveyance, seizure_conveyance, "conveyance_id", now=now)
-    rows = conn.execute(
-        select(conveyance.c.id, conveyance.c.kind, conveyance.c.vehicle_type, conveyance.c.plate,
-               conveyance.c.plate_country, conveyance.c.plate_norm, conveyance.c.vin,
-               conveyance.c.distribution, conveyance.c.tlp, conveyance.c.handling,
-               seizure_conveyance.c.role)
-        .join(seizure_conveyance, seizure_conveyance.c.conveyance_id == conveyance.c.id)
-        .where(seizure_conveyance.c.seizure_id == seizure_id, visible)
-    ).mappings().all()  # fmt: skip
+    rows = (
+        conn.execute(
+            select(
+                conveyance.c.id,
+                conveyance.c.kind,
+                conveyance.c.vehicle_type,
+                conveyance.c.plate,
+                conveyance.c.plate_country,
+                conveyance.c.plate_norm,
+                conveyance.c.vin,
+                conveyance.c.distribution,
+                conveyance.c.tlp,
+                conveyance.c.handling,
+                seizure_conveyance.c.role,
+            )
+            .join(seizure_conveyance, seizure_conveyance.c.conveyance_id == conveyance.c.id)
+            .where(seizure_conveyance.c.seizure_id == seizure_id, visible)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
@@ -254,9 +351,13 @@ def totals_by_country(
     """
     where = _conditions(viewer, filters, datetime.now(UTC))
     query = (
-        select(seizure.c.reporting_country, func.count().label("count"),
-               func.coalesce(func.sum(seizure.c.total_kg_eq), 0.0).label("kg_eq"))
-        .where(*where).group_by(seizure.c.reporting_country)
+        select(
+            seizure.c.reporting_country,
+            func.count().label("count"),
+            func.coalesce(func.sum(seizure.c.total_kg_eq), 0.0).label("kg_eq"),
+        )
+        .where(*where)
+        .group_by(seizure.c.reporting_country)
         .order_by(seizure.c.reporting_country)
-    )  # fmt: skip
+    )
     return [dict(r._mapping) for r in conn.execute(query)]

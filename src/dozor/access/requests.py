@@ -62,18 +62,24 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _require_writer(principal: Caller) -> None:
     if getattr(principal, "scope", None) == "read":
-        raise AccessError(403, "read_only", "this token is read-only",
-                          "этот токен только для чтения")  # fmt: skip
+        raise AccessError(
+            403, "read_only", "this token is read-only", "этот токен только для чтения"
+        )
 
 
 def _required(value: str | None, name: str, limit: int) -> str:
     text = (value or "").strip()
     if not text:
-        raise AccessError(422, "required_missing", f"{name} is required",
-                          f"поле {name} обязательно")  # fmt: skip
+        raise AccessError(
+            422, "required_missing", f"{name} is required", f"поле {name} обязательно"
+        )
     if len(text) > limit:
-        raise AccessError(422, "too_long", f"{name} is longer than {limit} characters",
-                          f"поле {name} длиннее {limit} символов")  # fmt: skip
+        raise AccessError(
+            422,
+            "too_long",
+            f"{name} is longer than {limit} characters",
+            f"поле {name} длиннее {limit} символов",
+        )
     return text
 
 
@@ -85,9 +91,12 @@ def parse_scope(scope: str | list[str] | tuple[str, ...] | None) -> list[str]:
     codes = {p.strip().lower() for p in parts if p and p.strip()}
     unknown = codes - set(SCOPES)
     if unknown:
-        raise AccessError(422, "unknown_code",
-                          f"unknown scope {', '.join(sorted(unknown))}; one of {', '.join(SCOPES)}",
-                          f"неизвестный объём {', '.join(sorted(unknown))}")  # fmt: skip
+        raise AccessError(
+            422,
+            "unknown_code",
+            f"unknown scope {', '.join(sorted(unknown))}; one of {', '.join(SCOPES)}",
+            f"неизвестный объём {', '.join(sorted(unknown))}",
+        )
     return [s for s in SCOPES if s in codes]
 
 
@@ -127,9 +136,12 @@ def request_access(
     moment = _now(now)
     _require_writer(principal)
     if not principal.roles & REQUEST_ROLES:
-        raise AccessError(403, "role", "access requests need the role analyst, officer or "
-                          "supervisor", "для запроса доступа нужна роль analyst, officer или "
-                          "supervisor")  # fmt: skip
+        raise AccessError(
+            403,
+            "role",
+            "access requests need the role analyst, officer or supervisor",
+            "для запроса доступа нужна роль analyst, officer или supervisor",
+        )
     texts = {
         "purpose": _required(purpose, "purpose", 200),
         "justification": _required(justification, "justification", 2000),
@@ -137,18 +149,31 @@ def request_access(
     }
     scope = parse_scope(requested_scope)
     if not scope:
-        raise AccessError(422, "required_missing", "requested_scope is required",
-                          "нужно указать запрашиваемый объём")  # fmt: skip
+        raise AccessError(
+            422,
+            "required_missing",
+            "requested_scope is required",
+            "нужно указать запрашиваемый объём",
+        )
     if priority not in PRIORITIES:
-        raise AccessError(422, "unknown_code", f"priority is one of {', '.join(PRIORITIES)}",
-                          f"приоритет: одно из {', '.join(PRIORITIES)}")  # fmt: skip
+        raise AccessError(
+            422,
+            "unknown_code",
+            f"priority is one of {', '.join(PRIORITIES)}",
+            f"приоритет: одно из {', '.join(PRIORITIES)}",
+        )
     target = resolve_hit_ref(conn, (hit_ref or "").strip(), moment)
     if target is None:
-        raise AccessError(404, "not_found", "no such hit reference",
-                          "такая ссылка на совпадение не найдена")  # fmt: skip
+        raise AccessError(
+            404, "not_found", "no such hit reference", "такая ссылка на совпадение не найдена"
+        )
     if target["owner_agency_id"] == principal.agency_id:
-        raise AccessError(422, "own_data", "this reference is your own agency's data",
-                          "это данные вашего ведомства")  # fmt: skip
+        raise AccessError(
+            422,
+            "own_data",
+            "this reference is your own agency's data",
+            "это данные вашего ведомства",
+        )
     duplicate = conn.execute(
         select(access_request.c.id).where(
             access_request.c.requester_agency_id == principal.agency_id,
@@ -157,24 +182,49 @@ def request_access(
         )
     ).first()
     if duplicate is not None:
-        raise AccessError(409, "duplicate", f"your agency has an open request for this already "
-                          f"({duplicate.id})", f"по этому объекту уже есть открытый запрос "
-                          f"({duplicate.id})")  # fmt: skip
+        raise AccessError(
+            409,
+            "duplicate",
+            f"your agency has an open request for this already ({duplicate.id})",
+            f"по этому объекту уже есть открытый запрос ({duplicate.id})",
+        )
     request_id = uuid7()
-    conn.execute(insert(access_request), {
-        "id": request_id, "hit_ref": target["hit_ref"], "selector_type": target["selector_type"],
-        "requester_agency_id": principal.agency_id, "requester_user_id": principal.user_id,
-        "owner_agency_id": target["owner_agency_id"], "object_type": target["object_type"],
-        "object_id": target["object_id"], **texts, "requested_scope": ",".join(scope),
-        "priority": priority, "status": "submitted", "created_at": moment,
-    })  # fmt: skip
-    _event(conn, "access_request", request_id, moment,
-           {"to_agency_id": target["owner_agency_id"], "priority": priority})  # fmt: skip
-    audit.record(conn, node=settings.node_code, action="access_request", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 object_type="access_request", object_ids=[request_id],
-                 details={"hit_ref": target["hit_ref"], "priority": priority,
-                          "scope": scope})  # fmt: skip
+    conn.execute(
+        insert(access_request),
+        {
+            "id": request_id,
+            "hit_ref": target["hit_ref"],
+            "selector_type": target["selector_type"],
+            "requester_agency_id": principal.agency_id,
+            "requester_user_id": principal.user_id,
+            "owner_agency_id": target["owner_agency_id"],
+            "object_type": target["object_type"],
+            "object_id": target["object_id"],
+            **texts,
+            "requested_scope": ",".join(scope),
+            "priority": priority,
+            "status": "submitted",
+            "created_at": moment,
+        },
+    )
+    _event(
+        conn,
+        "access_request",
+        request_id,
+        moment,
+        {"to_agency_id": target["owner_agency_id"], "priority": priority},
+    )
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="access_request",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        object_type="access_request",
+        object_ids=[request_id],
+        details={"hit_ref": target["hit_ref"], "priority": priority, "scope": scope},
+    )
     return request_id
 
 
@@ -182,19 +232,27 @@ def _event(
     conn: Connection, kind: str, object_id: str, now: datetime, payload: dict[str, Any]
 ) -> None:
     """An outbox event that alert rules turn into notifications (ids and codes only)."""
-    conn.execute(insert(event_outbox), {
-        "at": now, "event_type": kind, "object_type": "access_request", "object_id": object_id,
-        "payload": json.dumps(payload),
-    })  # fmt: skip
+    conn.execute(
+        insert(event_outbox),
+        {
+            "at": now,
+            "event_type": kind,
+            "object_type": "access_request",
+            "object_id": object_id,
+            "payload": json.dumps(payload),
+        },
+    )
 
 
 # -- decision ---------------------------------------------------------------------------------
 
 
 def _load(conn: Connection, request_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        select(access_request).where(access_request.c.id == request_id)
-    ).mappings().first()  # fmt: skip
+    row = (
+        conn.execute(select(access_request).where(access_request.c.id == request_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise AccessError(404, "not_found", "no such access request", "запрос не найден")
     return dict(row)
@@ -203,23 +261,35 @@ def _load(conn: Connection, request_id: str) -> dict[str, Any]:
 def _require_owner_supervisor(record: dict[str, Any], principal: Caller, what: str) -> None:
     if principal.agency_id != record["owner_agency_id"]:
         if principal.agency_id == record.get("requester_agency_id"):
-            raise AccessError(403, "not_owner", f"only the owner agency may {what}",
-                              "это решает только ведомство-владелец")  # fmt: skip
+            raise AccessError(
+                403,
+                "not_owner",
+                f"only the owner agency may {what}",
+                "это решает только ведомство-владелец",
+            )
         raise AccessError(404, "not_found", "no such access request", "запрос не найден")
     if "supervisor" not in principal.roles:
-        raise AccessError(403, "role", f"only a supervisor may {what}",
-                          "это может только supervisor")  # fmt: skip
+        raise AccessError(
+            403, "role", f"only a supervisor may {what}", "это может только supervisor"
+        )
 
 
 def _linked_seizures(conn: Connection, object_type: str, object_id: str, owner: str) -> list[str]:
-    link, column = ((seizure_person, "person_id") if object_type == "person"
-                    else (seizure_conveyance, "conveyance_id"))  # fmt: skip
+    link, column = (
+        (seizure_person, "person_id")
+        if object_type == "person"
+        else (seizure_conveyance, "conveyance_id")
+    )
     rows = conn.execute(
-        select(seizure.c.id).join(link, link.c.seizure_id == seizure.c.id)
-        .where(link.c[column] == object_id, seizure.c.owner_agency_id == owner,
-               seizure.c.status.in_(("validated", "released")))
+        select(seizure.c.id)
+        .join(link, link.c.seizure_id == seizure.c.id)
+        .where(
+            link.c[column] == object_id,
+            seizure.c.owner_agency_id == owner,
+            seizure.c.status.in_(("validated", "released")),
+        )
         .order_by(seizure.c.id)
-    ).scalars()  # fmt: skip
+    ).scalars()
     return list(rows)
 
 
@@ -258,26 +328,50 @@ def decide(
     record = _load(conn, request_id)
     _require_owner_supervisor(record, principal, "decide an access request")
     if decision not in DECISIONS:
-        raise AccessError(422, "unknown_code", f"decision is one of {', '.join(DECISIONS)}",
-                          f"решение: одно из {', '.join(DECISIONS)}")  # fmt: skip
+        raise AccessError(
+            422,
+            "unknown_code",
+            f"decision is one of {', '.join(DECISIONS)}",
+            f"решение: одно из {', '.join(DECISIONS)}",
+        )
     if record["status"] not in OPEN_STATUSES:
-        raise AccessError(409, "status", f"the request is {record['status']} already",
-                          f"запрос уже в статусе {record['status']}")  # fmt: skip
+        raise AccessError(
+            409,
+            "status",
+            f"the request is {record['status']} already",
+            f"запрос уже в статусе {record['status']}",
+        )
     reason_text = (reason or "").strip()
     if decision in NEEDS_REASON and not reason_text:
-        raise AccessError(422, "reason_required", f"a reason is required for {decision}",
-                          f"для решения {decision} нужна причина")  # fmt: skip
+        raise AccessError(
+            422,
+            "reason_required",
+            f"a reason is required for {decision}",
+            f"для решения {decision} нужна причина",
+        )
     if len(reason_text) > 2000:
-        raise AccessError(422, "too_long", "the reason is longer than 2000 characters",
-                          "причина длиннее 2000 символов")  # fmt: skip
+        raise AccessError(
+            422,
+            "too_long",
+            "the reason is longer than 2000 characters",
+            "причина длиннее 2000 символов",
+        )
     requested = parse_scope(record["requested_scope"])
     granted = parse_scope(scope) or requested
     if not set(granted) <= set(requested):
-        raise AccessError(422, "scope", "the granted scope must lie within the requested one",
-                          "предоставляемый объём должен входить в запрошенный")  # fmt: skip
+        raise AccessError(
+            422,
+            "scope",
+            "the granted scope must lie within the requested one",
+            "предоставляемый объём должен входить в запрошенный",
+        )
     if decision == "partially_approved" and set(granted) == set(requested):
-        raise AccessError(422, "scope", "a partial approval grants less than was requested",
-                          "частичное одобрение даёт меньше запрошенного")  # fmt: skip
+        raise AccessError(
+            422,
+            "scope",
+            "a partial approval grants less than was requested",
+            "частичное одобрение даёт меньше запрошенного",
+        )
     grant_ids: list[str] = []
     values: dict[str, Any] = {
         "status": decision,
@@ -286,17 +380,42 @@ def decide(
         "decision_reason": reason_text or None,
     }
     if decision in ("approved", "partially_approved"):
-        grant_ids = _grant(conn, record, principal, granted, expires_days, handling, tlp,
-                           settings=settings, now=moment, channel=channel)  # fmt: skip
+        grant_ids = _grant(
+            conn,
+            record,
+            principal,
+            granted,
+            expires_days,
+            handling,
+            tlp,
+            settings=settings,
+            now=moment,
+            channel=channel,
+        )
         values["grant_id"] = grant_ids[0]
     conn.execute(update(access_request).where(access_request.c.id == request_id).values(**values))
-    _event(conn, "access_decision", request_id, moment,
-           {"to_agency_id": record["requester_agency_id"], "decision": decision})  # fmt: skip
-    audit.record(conn, node=settings.node_code, action="access_decision", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 object_type="access_request", object_ids=[request_id],
-                 details={"decision": decision, "scope": granted if grant_ids else [],
-                          "grant_ids": grant_ids})  # fmt: skip
+    _event(
+        conn,
+        "access_decision",
+        request_id,
+        moment,
+        {"to_agency_id": record["requester_agency_id"], "decision": decision},
+    )
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="access_decision",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        object_type="access_request",
+        object_ids=[request_id],
+        details={
+            "decision": decision,
+            "scope": granted if grant_ids else [],
+            "grant_ids": grant_ids,
+        },
+    )
     found = get_request(conn, principal, request_id, now=moment)
     assert found is not None
     return found
@@ -317,37 +436,64 @@ def _grant(
 ) -> list[str]:
     days = settings.grant_default_days if expires_days is None else expires_days
     if not 1 <= days <= MAX_GRANT_DAYS:
-        raise AccessError(422, "out_of_range", f"expiry is 1 to {MAX_GRANT_DAYS} days",
-                          f"срок: от 1 до {MAX_GRANT_DAYS} дней")  # fmt: skip
+        raise AccessError(
+            422,
+            "out_of_range",
+            f"expiry is 1 to {MAX_GRANT_DAYS} days",
+            f"срок: от 1 до {MAX_GRANT_DAYS} дней",
+        )
     try:
         codes, h3_text = parse_handling(handling)
         tlp_code = parse_tlp(tlp)
     except InvalidValue as error:
         raise AccessError(422, error.code, error.message, error.message) from None
     if not _object_exists(conn, record["object_type"], record["object_id"]):
-        raise AccessError(409, "object_gone", "the object no longer exists",
-                          "объект больше не существует")  # fmt: skip
+        raise AccessError(
+            409, "object_gone", "the object no longer exists", "объект больше не существует"
+        )
     objects = [(record["object_type"], record["object_id"])]
-    objects += [("seizure", s) for s in _linked_seizures(conn, record["object_type"],
-                                                         record["object_id"],
-                                                         record["owner_agency_id"])]  # fmt: skip
+    objects += [
+        ("seizure", s)
+        for s in _linked_seizures(
+            conn, record["object_type"], record["object_id"], record["owner_agency_id"]
+        )
+    ]
     expires = now + timedelta(days=days)
-    rows = [{
-        "id": uuid7(), "request_id": record["id"],
-        "grantee_agency_id": record["requester_agency_id"], "object_type": kind,
-        "object_id": object_id, "scope": ",".join(scope),
-        "handling": format_handling(codes, h3_text), "tlp": tlp_code, "created_at": now,
-        "expires_at": expires, "revoked_at": None,
-    } for kind, object_id in objects]  # fmt: skip
+    rows = [
+        {
+            "id": uuid7(),
+            "request_id": record["id"],
+            "grantee_agency_id": record["requester_agency_id"],
+            "object_type": kind,
+            "object_id": object_id,
+            "scope": ",".join(scope),
+            "handling": format_handling(codes, h3_text),
+            "tlp": tlp_code,
+            "created_at": now,
+            "expires_at": expires,
+            "revoked_at": None,
+        }
+        for kind, object_id in objects
+    ]
     conn.execute(insert(access_grant), rows)
     ids = [r["id"] for r in rows]
-    audit.record(conn, node=settings.node_code, action="grant", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 object_type="access_grant", object_ids=ids,
-                 details={"change": "granted", "request_id": record["id"],
-                          "grantee_agency_id": record["requester_agency_id"],
-                          "objects": [o[1] for o in objects],
-                          "expires_at": expires.isoformat()})  # fmt: skip
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="grant",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        object_type="access_grant",
+        object_ids=ids,
+        details={
+            "change": "granted",
+            "request_id": record["id"],
+            "grantee_agency_id": record["requester_agency_id"],
+            "objects": [o[1] for o in objects],
+            "expires_at": expires.isoformat(),
+        },
+    )
     return ids
 
 
@@ -367,38 +513,60 @@ def revoke_grant(
     """
     moment = _now(now)
     _require_writer(principal)
-    row = conn.execute(
-        select(access_grant).where(access_grant.c.id == grant_id)
-    ).mappings().first()  # fmt: skip
+    row = conn.execute(select(access_grant).where(access_grant.c.id == grant_id)).mappings().first()
     if row is None:
         raise AccessError(404, "not_found", "no such grant", "разрешение не найдено")
     record: dict[str, Any]
     if row["request_id"] is not None:
         record = _load(conn, row["request_id"])
     else:
-        record = {"id": None, "owner_agency_id": _owner_of(conn, row["object_type"],
-                                                          row["object_id"]),
-                  "requester_agency_id": row["grantee_agency_id"]}  # fmt: skip
+        record = {
+            "id": None,
+            "owner_agency_id": _owner_of(conn, row["object_type"], row["object_id"]),
+            "requester_agency_id": row["grantee_agency_id"],
+        }
     _require_owner_supervisor(record, principal, "revoke a grant")
     if row["revoked_at"] is not None:
-        raise AccessError(409, "status", "the grant is revoked already",
-                          "разрешение уже отозвано")  # fmt: skip
-    bundle = (access_grant.c.request_id == row["request_id"] if row["request_id"]
-              else access_grant.c.id == grant_id)  # fmt: skip
-    ids = list(conn.execute(
-        select(access_grant.c.id).where(bundle, access_grant.c.revoked_at.is_(None))
-    ).scalars())  # fmt: skip
+        raise AccessError(409, "status", "the grant is revoked already", "разрешение уже отозвано")
+    bundle = (
+        access_grant.c.request_id == row["request_id"]
+        if row["request_id"]
+        else access_grant.c.id == grant_id
+    )
+    ids = list(
+        conn.execute(
+            select(access_grant.c.id).where(bundle, access_grant.c.revoked_at.is_(None))
+        ).scalars()
+    )
     conn.execute(update(access_grant).where(access_grant.c.id.in_(ids)).values(revoked_at=moment))
     if record["id"] is not None:
-        conn.execute(update(access_request).where(access_request.c.id == record["id"])
-                     .values(status="revoked"))  # fmt: skip
-        _event(conn, "grant_revoked", record["id"], moment,
-               {"to_agency_id": record["requester_agency_id"]})  # fmt: skip
-    audit.record(conn, node=settings.node_code, action="grant", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 object_type="access_grant", object_ids=ids,
-                 details={"change": "revoked", "request_id": record["id"],
-                          "reason_given": bool((reason or "").strip())})  # fmt: skip
+        conn.execute(
+            update(access_request)
+            .where(access_request.c.id == record["id"])
+            .values(status="revoked")
+        )
+        _event(
+            conn,
+            "grant_revoked",
+            record["id"],
+            moment,
+            {"to_agency_id": record["requester_agency_id"]},
+        )
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="grant",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        object_type="access_grant",
+        object_ids=ids,
+        details={
+            "change": "revoked",
+            "request_id": record["id"],
+            "reason_given": bool((reason or "").strip()),
+        },
+    )
     return ids
 
 
@@ -425,14 +593,26 @@ def withdraw_request(
     if principal.agency_id != record["requester_agency_id"]:
         raise AccessError(404, "not_found", "no such access request", "запрос не найден")
     if record["status"] not in OPEN_STATUSES:
-        raise AccessError(409, "status", f"the request is {record['status']} already",
-                          f"запрос уже в статусе {record['status']}")  # fmt: skip
-    conn.execute(update(access_request).where(access_request.c.id == request_id)
-                 .values(status="withdrawn"))  # fmt: skip
-    audit.record(conn, node=settings.node_code, action="access_request", channel=channel,
-                 actor_user_id=principal.user_id, actor_agency_id=principal.agency_id,
-                 object_type="access_request", object_ids=[request_id],
-                 details={"change": "withdrawn"})  # fmt: skip
+        raise AccessError(
+            409,
+            "status",
+            f"the request is {record['status']} already",
+            f"запрос уже в статусе {record['status']}",
+        )
+    conn.execute(
+        update(access_request).where(access_request.c.id == request_id).values(status="withdrawn")
+    )
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="access_request",
+        channel=channel,
+        actor_user_id=principal.user_id,
+        actor_agency_id=principal.agency_id,
+        object_type="access_request",
+        object_ids=[request_id],
+        details={"change": "withdrawn"},
+    )
 
 
 # -- listing ----------------------------------------------------------------------------------
@@ -458,14 +638,21 @@ def list_requests(
     """
     moment = _now(now)
     query = (
-        select(access_request, _requester.c.code.label("requester_agency"),
-               _owner.c.code.label("owner_agency"))
+        select(
+            access_request,
+            _requester.c.code.label("requester_agency"),
+            _owner.c.code.label("owner_agency"),
+        )
         .join(_requester, _requester.c.id == access_request.c.requester_agency_id)
         .join(_owner, _owner.c.id == access_request.c.owner_agency_id)
-        .where(or_(access_request.c.requester_agency_id == principal.agency_id,
-                   access_request.c.owner_agency_id == principal.agency_id))
+        .where(
+            or_(
+                access_request.c.requester_agency_id == principal.agency_id,
+                access_request.c.owner_agency_id == principal.agency_id,
+            )
+        )
         .order_by(access_request.c.created_at.desc(), access_request.c.id.desc())
-    )  # fmt: skip
+    )
     if request_id is not None:
         query = query.where(access_request.c.id == request_id)
     if direction == "sent":
@@ -477,9 +664,10 @@ def list_requests(
     ids = [r["id"] for r in rows]
     if ids:
         for g in conn.execute(
-            select(access_grant).where(access_grant.c.request_id.in_(ids))
+            select(access_grant)
+            .where(access_grant.c.request_id.in_(ids))
             .order_by(access_grant.c.created_at, access_grant.c.id)
-        ).mappings():  # fmt: skip
+        ).mappings():
             grants.setdefault(g["request_id"], []).append(dict(g))
     return [_shape(r, grants.get(r["id"], []), principal, moment) for r in rows]
 
@@ -495,11 +683,19 @@ def _shape(
         expires = _aware(g["expires_at"])
         active = g["revoked_at"] is None and expires is not None and expires > now
         if received or active:
-            shaped_grants.append({
-                "id": g["id"], "object_type": g["object_type"], "object_id": g["object_id"],
-                "scope": parse_scope(g["scope"]), "handling": g["handling"], "tlp": g["tlp"],
-                "expires_at": expires, "revoked_at": _aware(g["revoked_at"]), "active": active,
-            })  # fmt: skip
+            shaped_grants.append(
+                {
+                    "id": g["id"],
+                    "object_type": g["object_type"],
+                    "object_id": g["object_id"],
+                    "scope": parse_scope(g["scope"]),
+                    "handling": g["handling"],
+                    "tlp": g["tlp"],
+                    "expires_at": expires,
+                    "revoked_at": _aware(g["revoked_at"]),
+                    "active": active,
+                }
+            )
     status = row["status"]
     if (
         status in ("approved", "partially_approved")

@@ -34,8 +34,16 @@ from dozor.store.schema import (
 )
 
 COUNTRIES = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
-CATEGORIES = ("suspect", "arrested", "accused", "convicted", "person_of_interest",
-              "contact_associate", "witness", "victim")  # fmt: skip
+CATEGORIES = (
+    "suspect",
+    "arrested",
+    "accused",
+    "convicted",
+    "person_of_interest",
+    "contact_associate",
+    "witness",
+    "victim",
+)
 TOMBSTONE_SURNAME = "[erased]"
 
 
@@ -63,9 +71,16 @@ def seed_rules(conn: Connection, settings: Settings) -> int:
     """Insert the default rules (five countries × eight categories) if there are none."""
     if conn.execute(select(func.count()).select_from(retention_rule)).scalar_one():
         return 0
-    rows = [{"country": c, "data_subject_category": k, "review_years": settings.retention_years,
-             "erase_after_years": settings.retention_erase_years}
-            for c in COUNTRIES for k in CATEGORIES]  # fmt: skip
+    rows = [
+        {
+            "country": c,
+            "data_subject_category": k,
+            "review_years": settings.retention_years,
+            "erase_after_years": settings.retention_erase_years,
+        }
+        for c in COUNTRIES
+        for k in CATEGORIES
+    ]
     conn.execute(insert(retention_rule), rows)
     return len(rows)
 
@@ -103,14 +118,21 @@ def set_rule(
     key = (retention_rule.c.country == iso3, retention_rule.c.data_subject_category == category)
     values = {"review_years": review_years, "erase_after_years": erase_years}
     if conn.execute(select(retention_rule.c.country).where(*key)).first() is None:
-        conn.execute(insert(retention_rule),
-                     {"country": iso3, "data_subject_category": category, **values})  # fmt: skip
+        conn.execute(
+            insert(retention_rule), {"country": iso3, "data_subject_category": category, **values}
+        )
     else:
         conn.execute(update(retention_rule).where(*key).values(**values))
-    audit.record(conn, node=settings.node_code, action="admin_change", channel=channel,
-                 actor_user_id=actor_user_id, object_type="retention_rule",
-                 object_ids=[f"{iso3}:{category}"],
-                 details={"change": "retention_rule", **values})  # fmt: skip
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="admin_change",
+        channel=channel,
+        actor_user_id=actor_user_id,
+        object_type="retention_rule",
+        object_ids=[f"{iso3}:{category}"],
+        details={"change": "retention_rule", **values},
+    )
 
 
 @dataclass(slots=True)
@@ -123,8 +145,12 @@ class RetentionReport:
     erased: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "seeded_rules": self.seeded,
-                "due_review": self.due_review, "erased": self.erased}  # fmt: skip
+        return {
+            "dry_run": self.dry_run,
+            "seeded_rules": self.seeded,
+            "due_review": self.due_review,
+            "erased": self.erased,
+        }
 
 
 def _day(value: Any) -> date:
@@ -156,22 +182,31 @@ def run(
     rules = load_rules(conn)
     default = Rule(settings.retention_years, settings.retention_erase_years)
     rows = conn.execute(
-        select(person.c.id, person.c.owner_country, person.c.data_subject_category,
-               person.c.updated_at, person.c.retention_review_at)
-        .where(person.c.erased_at.is_(None)).order_by(person.c.id)
-    ).all()  # fmt: skip
+        select(
+            person.c.id,
+            person.c.owner_country,
+            person.c.data_subject_category,
+            person.c.updated_at,
+            person.c.retention_review_at,
+        )
+        .where(person.c.erased_at.is_(None))
+        .order_by(person.c.id)
+    ).all()
     for row in rows:
         rule = rules.get((row.owner_country or "", row.data_subject_category), default)
         updated = _day(row.updated_at)
         erase_at = add_years(updated, rule.erase_after_years)
-        review_at = (_day(row.retention_review_at) if row.retention_review_at
-                     else add_years(updated, rule.review_years))  # fmt: skip
+        review_at = (
+            _day(row.retention_review_at)
+            if row.retention_review_at
+            else add_years(updated, rule.review_years)
+        )
         if erase_at <= today:
             entry: dict[str, Any] = {"person_id": row.id, "erase_at": erase_at.isoformat()}
             if not dry_run:
-                entry["conveyance_ids"] = erase_person(conn, settings, row.id, now=now,
-                                                       actor_user_id=actor_user_id,
-                                                       channel=channel)  # fmt: skip
+                entry["conveyance_ids"] = erase_person(
+                    conn, settings, row.id, now=now, actor_user_id=actor_user_id, channel=channel
+                )
             report.erased.append(entry)
         elif review_at <= today:
             report.due_review.append({"person_id": row.id, "review_at": review_at.isoformat()})
@@ -192,17 +227,31 @@ def erase_person(
     conn.execute(delete(person_phone).where(person_phone.c.person_id == person_id))
     conn.execute(delete(identity_document).where(identity_document.c.person_id == person_id))
     conn.execute(
-        update(person).where(person.c.id == person_id).values(
-            surname=TOMBSTONE_SURNAME, given_name=None, patronymic=None, name_latin=None,
-            match_key="", date_of_birth=None, dob_precision=None, nationality=None,
-            retention_review_at=None, erased_at=moment, updated_at=moment,
+        update(person)
+        .where(person.c.id == person_id)
+        .values(
+            surname=TOMBSTONE_SURNAME,
+            given_name=None,
+            patronymic=None,
+            name_latin=None,
+            match_key="",
+            date_of_birth=None,
+            dob_precision=None,
+            nationality=None,
+            retention_review_at=None,
+            erased_at=moment,
+            updated_at=moment,
             version=person.c.version + 1,
         )
-    )  # fmt: skip
+    )
     digests = withdraw_object(conn, person_id)
-    vehicles = list(conn.execute(
-        select(person_conveyance.c.conveyance_id).where(person_conveyance.c.person_id == person_id)
-    ).scalars())  # fmt: skip
+    vehicles = list(
+        conn.execute(
+            select(person_conveyance.c.conveyance_id).where(
+                person_conveyance.c.person_id == person_id
+            )
+        ).scalars()
+    )
     conn.execute(delete(person_conveyance).where(person_conveyance.c.person_id == person_id))
     erased_vehicles = []
     for vehicle_id in vehicles:
@@ -210,7 +259,7 @@ def erase_person(
             select(person_conveyance.c.person_id)
             .join(person, person.c.id == person_conveyance.c.person_id)
             .where(person_conveyance.c.conveyance_id == vehicle_id, person.c.erased_at.is_(None))
-        ).first()  # fmt: skip
+        ).first()
         if still_used is not None:
             continue
         digests += withdraw_object(conn, vehicle_id)
@@ -222,9 +271,14 @@ def erase_person(
         )
         conn.execute(delete(conveyance).where(conveyance.c.id == vehicle_id))
         erased_vehicles.append(vehicle_id)
-    audit.record(conn, node=settings.node_code, action="retention_erase", channel=channel,
-                 actor_user_id=actor_user_id, object_type="person",
-                 object_ids=[person_id, *erased_vehicles],
-                 details={"conveyance_ids": erased_vehicles,
-                          "digests_withdrawn": digests})  # fmt: skip
+    audit.record(
+        conn,
+        node=settings.node_code,
+        action="retention_erase",
+        channel=channel,
+        actor_user_id=actor_user_id,
+        object_type="person",
+        object_ids=[person_id, *erased_vehicles],
+        details={"conveyance_ids": erased_vehicles, "digests_withdrawn": digests},
+    )
     return erased_vehicles

@@ -68,43 +68,84 @@ def _require_owner(record: dict[str, Any], actor: Actor, roles: set[str]) -> Non
         # Not the owner: say "not found" so that the existence of the record leaks nothing.
         raise WorkflowError(404, "not_found", "no such seizure", "запись не найдена")
     if not actor.viewer.roles & roles:
-        raise WorkflowError(403, "role", f"this needs the role {' or '.join(sorted(roles))}",
-                            f"для этого нужна роль {' или '.join(sorted(roles))}")  # fmt: skip
+        raise WorkflowError(
+            403,
+            "role",
+            f"this needs the role {' or '.join(sorted(roles))}",
+            f"для этого нужна роль {' или '.join(sorted(roles))}",
+        )
 
 
 def _require_status(record: dict[str, Any], allowed: tuple[str, ...]) -> None:
     if record["status"] not in allowed:
         raise WorkflowError(
-            409, "status",
+            409,
+            "status",
             f"the record is {record['status']}; this needs {' or '.join(allowed)}",
             f"запись в статусе {record['status']}; требуется {' или '.join(allowed)}",
-        )  # fmt: skip
+        )
 
 
 def _four_eyes(record: dict[str, Any], actor: Actor) -> None:
     if actor.user_id in (record["created_by"], record["submitted_by"]):
-        raise WorkflowError(403, "four_eyes",
-                            "four-eyes rule: a supervisor may not validate or release own work",
-                            "правило четырёх глаз: нельзя утверждать или выпускать свою работу")  # fmt: skip
+        raise WorkflowError(
+            403,
+            "four_eyes",
+            "four-eyes rule: a supervisor may not validate or release own work",
+            "правило четырёх глаз: нельзя утверждать или выпускать свою работу",
+        )
 
 
-def _step(conn: Connection, record: dict[str, Any], actor: Actor, action: str, to: str,
-          now: datetime, node: str, detail: str | None = None, **values: Any) -> None:  # fmt: skip
-    conn.execute(update(seizure).where(seizure.c.id == record["id"])
-                 .values(status=to, updated_at=now, updated_by=actor.user_id, **values))  # fmt: skip
-    conn.execute(insert(seizure_workflow), {
-        "seizure_id": record["id"], "version": record["version"], "action": action,
-        "from_status": record["status"], "to_status": to, "user_id": actor.user_id, "at": now,
-        "detail": detail,
-    })  # fmt: skip
-    conn.execute(insert(event_outbox), {
-        "at": now, "event_type": f"seizure_{action}", "object_type": "seizure",
-        "object_id": record["id"], "payload": json.dumps({"status": to}),
-    })  # fmt: skip
-    audit.record(conn, node=node, action=action, channel="api", actor_user_id=actor.user_id,
-                 actor_agency_id=actor.viewer.agency_id, object_type="seizure",
-                 object_ids=[record["id"]], details={"from": record["status"], "to": to,
-                                                     "version": record["version"]})  # fmt: skip
+def _step(
+    conn: Connection,
+    record: dict[str, Any],
+    actor: Actor,
+    action: str,
+    to: str,
+    now: datetime,
+    node: str,
+    detail: str | None = None,
+    **values: Any,
+) -> None:
+    conn.execute(
+        update(seizure)
+        .where(seizure.c.id == record["id"])
+        .values(status=to, updated_at=now, updated_by=actor.user_id, **values)
+    )
+    conn.execute(
+        insert(seizure_workflow),
+        {
+            "seizure_id": record["id"],
+            "version": record["version"],
+            "action": action,
+            "from_status": record["status"],
+            "to_status": to,
+            "user_id": actor.user_id,
+            "at": now,
+            "detail": detail,
+        },
+    )
+    conn.execute(
+        insert(event_outbox),
+        {
+            "at": now,
+            "event_type": f"seizure_{action}",
+            "object_type": "seizure",
+            "object_id": record["id"],
+            "payload": json.dumps({"status": to}),
+        },
+    )
+    audit.record(
+        conn,
+        node=node,
+        action=action,
+        channel="api",
+        actor_user_id=actor.user_id,
+        actor_agency_id=actor.viewer.agency_id,
+        object_type="seizure",
+        object_ids=[record["id"]],
+        details={"from": record["status"], "to": to, "version": record["version"]},
+    )
 
 
 def submit(conn: Connection, actor: Actor, seizure_id: str, *, node: str) -> None:
@@ -126,20 +167,31 @@ def validate(conn: Connection, actor: Actor, seizure_id: str, *, node: str) -> N
     _step(conn, record, actor, "validate", "validated", now, node, validated_by=actor.user_id)
 
 
-def release(conn: Connection, actor: Actor, seizure_id: str, distribution: str, *, node: str,
-            listed_agencies: list[str] | None = None,
-            listed_countries: list[str] | None = None) -> None:  # fmt: skip
+def release(
+    conn: Connection,
+    actor: Actor,
+    seizure_id: str,
+    distribution: str,
+    *,
+    node: str,
+    listed_agencies: list[str] | None = None,
+    listed_countries: list[str] | None = None,
+) -> None:
     """validated (or released, to change the audience) → released with ``distribution``."""
     record = _load(conn, seizure_id)
     _require_owner(record, actor, {"supervisor"})
     _require_status(record, ("validated", "released"))
     _four_eyes(record, actor)
     if distribution not in RELEASE_DISTRIBUTIONS:
-        raise WorkflowError(422, "marking_conflict",
-                            f"distribution must be one of {', '.join(RELEASE_DISTRIBUTIONS)}",
-                            f"распространение: одно из {', '.join(RELEASE_DISTRIBUTIONS)}")  # fmt: skip
-    problem = tlp_distribution_violation(record["tlp"], distribution,
-                                         listed_countries=listed_countries or [])  # fmt: skip
+        raise WorkflowError(
+            422,
+            "marking_conflict",
+            f"distribution must be one of {', '.join(RELEASE_DISTRIBUTIONS)}",
+            f"распространение: одно из {', '.join(RELEASE_DISTRIBUTIONS)}",
+        )
+    problem = tlp_distribution_violation(
+        record["tlp"], distribution, listed_countries=listed_countries or []
+    )
     if problem:
         raise WorkflowError(
             422,
@@ -149,17 +201,34 @@ def release(conn: Connection, actor: Actor, seizure_id: str, distribution: str, 
         )
     agencies = _agency_ids(conn, listed_agencies or [])
     if distribution == "listed" and not (agencies or listed_countries):
-        raise WorkflowError(422, "marking_conflict", "listed needs agencies or countries",
-                            "для listed нужны ведомства или страны")  # fmt: skip
+        raise WorkflowError(
+            422,
+            "marking_conflict",
+            "listed needs agencies or countries",
+            "для listed нужны ведомства или страны",
+        )
     now = datetime.now(UTC)
     conn.execute(delete(listed_audience).where(listed_audience.c.object_id == seizure_id))
     if distribution == "listed":
         rows = [{"object_id": seizure_id, "agency_id": a, "country": None} for a in agencies]
-        rows += [{"object_id": seizure_id, "agency_id": None, "country": c.upper()}
-                 for c in listed_countries or []]  # fmt: skip
+        rows += [
+            {"object_id": seizure_id, "agency_id": None, "country": c.upper()}
+            for c in listed_countries or []
+        ]
         conn.execute(insert(listed_audience), rows)
-    _step(conn, record, actor, "release", "released", now, node, detail=distribution,
-          distribution=distribution, released_by=actor.user_id, released_at=now)  # fmt: skip
+    _step(
+        conn,
+        record,
+        actor,
+        "release",
+        "released",
+        now,
+        node,
+        detail=distribution,
+        distribution=distribution,
+        released_by=actor.user_id,
+        released_at=now,
+    )
     for hook in after_release:
         hook(conn, seizure_id, now)
 
@@ -171,22 +240,36 @@ def _agency_ids(conn: Connection, codes: list[str]) -> list[str]:
     found = {r.code: r.id for r in rows}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise WorkflowError(422, "unknown_code", f"unknown agencies: {', '.join(missing)}",
-                            f"неизвестные ведомства: {', '.join(missing)}")  # fmt: skip
+        raise WorkflowError(
+            422,
+            "unknown_code",
+            f"unknown agencies: {', '.join(missing)}",
+            f"неизвестные ведомства: {', '.join(missing)}",
+        )
     return [found[c] for c in codes]
 
 
 def retract(conn: Connection, actor: Actor, seizure_id: str, reason: str, *, node: str) -> None:
     """Any shared status → retracted, with a reason; digests are withdrawn."""
     if not reason or not reason.strip():
-        raise WorkflowError(422, "required_missing", "a reason is required",
-                            "нужно указать причину")  # fmt: skip
+        raise WorkflowError(
+            422, "required_missing", "a reason is required", "нужно указать причину"
+        )
     record = _load(conn, seizure_id)
     _require_owner(record, actor, {"supervisor"})
     _require_status(record, ("submitted", "validated", "released"))
     now = datetime.now(UTC)
-    _step(conn, record, actor, "retract", "retracted", now, node, detail=reason.strip()[:500],
-          retracted_reason=reason.strip()[:500])  # fmt: skip
+    _step(
+        conn,
+        record,
+        actor,
+        "retract",
+        "retracted",
+        now,
+        node,
+        detail=reason.strip()[:500],
+        retracted_reason=reason.strip()[:500],
+    )
     conn.execute(delete(seizure_pending).where(seizure_pending.c.seizure_id == seizure_id))
     for hook in after_withdrawal:
         hook(conn, seizure_id, now)

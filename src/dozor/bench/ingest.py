@@ -64,8 +64,12 @@ def run(rows: int, seed: int = 7) -> Report:
         count = write_rows(source, rows, seed)
         report.params["rows"] = count
         raw_seconds = baseline(source, base / "baseline.db")
-        settings = load_settings(home=base, database_url=f"sqlite:///{base / 'dozor.db'}",
-                                 import_max_rows=count + 1, import_max_bytes=1 << 40)  # fmt: skip
+        settings = load_settings(
+            home=base,
+            database_url=f"sqlite:///{base / 'dozor.db'}",
+            import_max_rows=count + 1,
+            import_max_bytes=1 << 40,
+        )
         engine = make_engine(settings.resolved_database_url())
         init_database(engine, settings)
         start = time.perf_counter()
@@ -77,10 +81,19 @@ def run(rows: int, seed: int = 7) -> Report:
             raise RuntimeError(f"benchmark import failed: {len(result.errors)} errors: {first}")
     ours, raw = count / ours_seconds, count / raw_seconds
     ratio = raw / ours
-    report.results.append(Result("import rows/s", ours, "rows/s", baseline=raw, ratio=ratio,
-                                 target=f"<= {TARGET_RATIO}x baseline time",
-                                 ok=ratio <= TARGET_RATIO))  # fmt: skip
+    report.results.append(
+        Result(
+            "import rows/s",
+            ours,
+            "rows/s",
+            baseline=raw,
+            ratio=ratio,
+            target=f"<= {TARGET_RATIO}x baseline time",
+            ok=ratio <= TARGET_RATIO,
+        )
+    )
     report.results.append(Result("import seconds", ours_seconds, "s", baseline=raw_seconds))
-    report.results.append(Result("peak RSS", peak_rss_mib(), "MiB", target="< 2048 MiB",
-                                 ok=peak_rss_mib() < 2048))  # fmt: skip
+    report.results.append(
+        Result("peak RSS", peak_rss_mib(), "MiB", target="< 2048 MiB", ok=peak_rss_mib() < 2048)
+    )
     return report

@@ -9,8 +9,9 @@ import typer
 
 from dozor.cli.common import console
 
-bench_app = typer.Typer(help="Benchmarks; each prints a table or, with --json, one object.",
-                        no_args_is_help=True)  # fmt: skip
+bench_app = typer.Typer(
+    help="Benchmarks; each prints a table or, with --json, one object.", no_args_is_help=True
+)
 
 
 @bench_app.command("ingest")

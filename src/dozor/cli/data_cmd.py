@@ -36,23 +36,43 @@ class AnnualFormat(StrEnum):
 
 
 LABELS = {
-    "en": {"created": "created", "updated": "updated", "unchanged": "unchanged",
-           "pending": "pending corrections", "skipped": "skipped", "items": "items",
-           "persons": "persons", "rows": "rows", "ok": "Imported", "dry": "Dry run: valid",
-           "fail": "Nothing was imported", "errors": "errors"},
-    "ru": {"created": "создано", "updated": "обновлено", "unchanged": "без изменений",
-           "pending": "ожидают исправления", "skipped": "пропущено", "items": "позиций",
-           "persons": "лиц", "rows": "строк", "ok": "Импортировано",
-           "dry": "Пробный запуск: ошибок нет", "fail": "Ничего не импортировано",
-           "errors": "ошибок"},
-}  # fmt: skip
+    "en": {
+        "created": "created",
+        "updated": "updated",
+        "unchanged": "unchanged",
+        "pending": "pending corrections",
+        "skipped": "skipped",
+        "items": "items",
+        "persons": "persons",
+        "rows": "rows",
+        "ok": "Imported",
+        "dry": "Dry run: valid",
+        "fail": "Nothing was imported",
+        "errors": "errors",
+    },
+    "ru": {
+        "created": "создано",
+        "updated": "обновлено",
+        "unchanged": "без изменений",
+        "pending": "ожидают исправления",
+        "skipped": "пропущено",
+        "items": "позиций",
+        "persons": "лиц",
+        "rows": "строк",
+        "ok": "Импортировано",
+        "dry": "Пробный запуск: ошибок нет",
+        "fail": "Ничего не импортировано",
+        "errors": "ошибок",
+    },
+}
 
 
 def _count_rows(path: Path) -> int | None:
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         with path.open("rb") as handle:
-            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20),
-                                                                  b"")) - 1, 0)  # fmt: skip
+            return max(
+                sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0
+            )
     return None
 
 
@@ -62,8 +82,9 @@ def _write_report(path: Path, problems: list[Problem], lang: str) -> None:
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "sheet", "row", "column", "value",
-                                                    "code", "reason"])  # fmt: skip
+        writer = csv.DictWriter(
+            handle, fieldnames=["file", "sheet", "row", "column", "value", "code", "reason"]
+        )
         writer.writeheader()
         writer.writerows(rows)
 
@@ -75,18 +96,23 @@ def _show(result: ImportResult, lang: str) -> None:
         for column in ("file", "row", "column", "value", "reason"):
             table.add_column(column)
         for problem in result.errors[:200]:
-            table.add_row(problem.file + (f" [{problem.sheet}]" if problem.sheet else ""),
-                          str(problem.row), problem.column, problem.value,
-                          problem.reason(lang))  # fmt: skip
+            table.add_row(
+                problem.file + (f" [{problem.sheet}]" if problem.sheet else ""),
+                str(problem.row),
+                problem.column,
+                problem.value,
+                problem.reason(lang),
+            )
         err_console.print(table)
         if len(result.errors) > 200:
             err_console.print(f"… {len(result.errors) - 200} more; use --report FILE")
     for note in result.notes:
         err_console.print(f"[yellow]{note}[/yellow]")
     head = labels["ok"] if result.committed else labels["dry"] if result.ok else labels["fail"]
-    counts = ", ".join(f"{getattr(result, key)} {labels[key]}" for key in
-                       ("created", "updated", "unchanged", "pending", "skipped", "items",
-                        "persons"))  # fmt: skip
+    counts = ", ".join(
+        f"{getattr(result, key)} {labels[key]}"
+        for key in ("created", "updated", "unchanged", "pending", "skipped", "items", "persons")
+    )
     style = "green" if result.ok else "red"
     err_console.print(f"[{style}]{head}[/{style}]: {result.rows} {labels['rows']}; {counts}")
 
@@ -119,9 +145,16 @@ def import_command(
         total = _count_rows(file) if file.is_file() else None
         with progress_bar(f"Importing {file.name}", total, not as_json) as bar:
             task = bar.task_ids[0]
-            result = import_file(engine, settings, file, persons, agency_code=agency,
-                                 skip_invalid=skip_invalid, dry_run=dry_run,
-                                 progress=lambda n: bar.advance(task, n))  # fmt: skip
+            result = import_file(
+                engine,
+                settings,
+                file,
+                persons,
+                agency_code=agency,
+                skip_invalid=skip_invalid,
+                dry_run=dry_run,
+                progress=lambda n: bar.advance(task, n),
+            )
     if report is not None:
         _write_report(report, result.errors, lang.value)
     if as_json:
@@ -150,9 +183,13 @@ def export_seizures(
         raise typer.Exit(2)
     with engine.begin() as conn:
         count = write_seizures(conn, fmt.value, out or sys.stdout)
-        audit.record(conn, node=settings.node_code, action="export", object_type="seizure",
-                     details={"format": fmt.value, "rows": count,
-                              "file": out.name if out else "stdout"})  # fmt: skip
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="export",
+            object_type="seizure",
+            details={"format": fmt.value, "rows": count, "file": out.name if out else "stdout"},
+        )
     err_console.print(f"{count} item rows exported")
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from dozor.cli.common import console, err_console, settings_and_engine
 
 key_app = typer.Typer(help="The network key of hit/no-hit digests.", no_args_is_help=True)
-hits_app = typer.Typer(help="Hit/no-hit: publish digests, rotate the key, query.",
-                       no_args_is_help=True)  # fmt: skip
+hits_app = typer.Typer(
+    help="Hit/no-hit: publish digests, rotate the key, query.", no_args_is_help=True
+)
 retention_app = typer.Typer(help="Retention of nominal data.", no_args_is_help=True)
 
 
@@ -48,8 +49,10 @@ def hits_publish(
 
     settings, engine = settings_and_engine()
     if current_key(settings) is None:
-        err_console.print("[red]No network key: run `dozor key generate-network` or set "
-                          "DOZOR_NETWORK_KEY_FILE.[/red]")  # fmt: skip
+        err_console.print(
+            "[red]No network key: run `dozor key generate-network` or set "
+            "DOZOR_NETWORK_KEY_FILE.[/red]"
+        )
         raise typer.Exit(2)
     with engine.begin() as conn:
         result = publish_all(conn, settings)
@@ -116,13 +119,15 @@ def hits_query(
             err_console.print(f"[red]No active user {user}.[/red]")
             raise typer.Exit(2)
         try:
-            answer = query_selector(conn, principal, selector_type, value, reason,
-                                    settings=settings, channel="ui")  # fmt: skip
+            answer = query_selector(
+                conn, principal, selector_type, value, reason, settings=settings, channel="ui"
+            )
         except AccessError as error:
             refused = error  # the refusal's audit entry is committed with the transaction
     if refused is not None:
-        err_console.print(f"[red]{refused.status} {refused.code}: "
-                          f"{refused.message(principal.ui_lang)}[/red]")  # fmt: skip
+        err_console.print(
+            f"[red]{refused.status} {refused.code}: {refused.message(principal.ui_lang)}[/red]"
+        )
         raise typer.Exit(3 if refused.status == 429 else 2)
     _print_json(answer)
 
@@ -142,8 +147,7 @@ def retention_run(
         _print_json(report.as_dict())
         return
     verb = "would be erased" if dry_run else "erased"
-    console.print(f"{len(report.due_review)} persons due for review; "
-                  f"{len(report.erased)} {verb}.")  # fmt: skip
+    console.print(f"{len(report.due_review)} persons due for review; {len(report.erased)} {verb}.")
     if report.due_review:
         table = Table(title="Due for review")
         table.add_column("person id")
@@ -170,8 +174,10 @@ def retention_set(
     except retention.RetentionError as error:
         err_console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"Retention of {country.upper()} {category}: review after {review_years} "
-                  f"years, erase after {erase_years}.")  # fmt: skip
+    console.print(
+        f"Retention of {country.upper()} {category}: review after {review_years} "
+        f"years, erase after {erase_years}."
+    )
 
 
 def register(app: typer.Typer) -> None:

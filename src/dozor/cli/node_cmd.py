@@ -13,8 +13,10 @@ def init_command() -> None:
     """Create or upgrade the database to the newest schema and load reference data."""
     settings, engine = settings_and_engine()
     added = init_database(engine, settings)
-    console.print(f"Database ready at {engine.url.render_as_string(hide_password=True)}"
-                  f" ({added} seed agencies added)")  # fmt: skip
+    console.print(
+        f"Database ready at {engine.url.render_as_string(hide_password=True)}"
+        f" ({added} seed agencies added)"
+    )
 
 
 def serve_command(
@@ -25,8 +27,13 @@ def serve_command(
     import uvicorn
 
     settings, _ = settings_and_engine()
-    uvicorn.run("dozor.web.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_level="info")  # fmt: skip
+    uvicorn.run(
+        "dozor.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 def doctor_command() -> None:
@@ -40,8 +47,9 @@ def doctor_command() -> None:
     table.add_column("result")
     table.add_column("detail")
     for check in checks:
-        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAIL[/red]",
-                      check.detail)  # fmt: skip
+        table.add_row(
+            check.name, "[green]ok[/green]" if check.ok else "[red]FAIL[/red]", check.detail
+        )
     console.print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
@@ -82,8 +90,7 @@ def audit_verify() -> None:
     if check.ok:
         console.print(f"Audit chain intact: {check.entries} entries.")
         return
-    err_console.print(f"[red]Audit chain broken at entry {check.broken_seq}: "
-                      f"{check.problem}[/red]")  # fmt: skip
+    err_console.print(f"[red]Audit chain broken at entry {check.broken_seq}: {check.problem}[/red]")
     raise typer.Exit(1)
 
 

@@ -31,24 +31,64 @@ from dozor.demo.place import Place, Places, render_quantity
 from dozor.demo.rand import Rng
 
 SEIZURE_COLUMNS: tuple[str, ...] = (
-    "seizure_ref", "reporting_country", "reporting_agency", "seizure_date", "location_type",
-    "bcp", "admin_region", "settlement", "latitude", "longitude", "drug", "quantity", "unit",
-    "form", "purity_pct", "mode_of_transport", "conveyance_type", "direction", "concealment",
-    "origin_country", "departure_country", "destination_country", "transit_countries",
-    "persons_arrested", "tlp", "distribution", "handling_code", "source_grade", "info_grade",
+    "seizure_ref",
+    "reporting_country",
+    "reporting_agency",
+    "seizure_date",
+    "location_type",
+    "bcp",
+    "admin_region",
+    "settlement",
+    "latitude",
+    "longitude",
+    "drug",
+    "quantity",
+    "unit",
+    "form",
+    "purity_pct",
+    "mode_of_transport",
+    "conveyance_type",
+    "direction",
+    "concealment",
+    "origin_country",
+    "departure_country",
+    "destination_country",
+    "transit_countries",
+    "persons_arrested",
+    "tlp",
+    "distribution",
+    "handling_code",
+    "source_grade",
+    "info_grade",
     "narrative",
-)  # fmt: skip
+)
 PERSON_COLUMNS: tuple[str, ...] = (
-    "seizure_ref", "role", "surname", "given_name", "patronymic", "date_of_birth", "sex",
-    "nationality", "passport_country", "passport_number", "phone", "vehicle_plate",
-    "vehicle_country", "vin",
-)  # fmt: skip
+    "seizure_ref",
+    "role",
+    "surname",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "passport_country",
+    "passport_number",
+    "phone",
+    "vehicle_plate",
+    "vehicle_country",
+    "vin",
+)
 ITEM_COLUMNS = frozenset({"drug", "quantity", "unit", "form", "purity_pct"})
 
 _SUSPECT_ROLES = frozenset({"courier", "driver", "organiser", "recipient", "sender"})
-_HANDLING = (("H0", 72), ("", 6), ("H2", 12), ("H1", 4),
-             ("H1;H3:Not for court without consent", 3),
-             ("H2;H3:Не передавать третьим сторонам без согласия", 3))  # fmt: skip
+_HANDLING = (
+    ("H0", 72),
+    ("", 6),
+    ("H2", 12),
+    ("H1", 4),
+    ("H1;H3:Not for court without consent", 3),
+    ("H2;H3:Не передавать третьим сторонам без согласия", 3),
+)
 _GRADES_4X4 = ("A", "B", "B", "B", "C", "C", "X", "")
 _INFO_4X4 = ("1", "2", "2", "3", "3", "3", "4", "")
 
@@ -217,8 +257,10 @@ class _Generator:
         if r() < 0.55:
             text = narrative(
                 rng,
-                items=[(DRUGS[c].label_ru, DRUGS[c].label_en, q, u) for c, (q, u, _, _) in
-                       zip(drugs, items, strict=True)],
+                items=[
+                    (DRUGS[c].label_ru, DRUGS[c].label_en, q, u)
+                    for c, (q, u, _, _) in zip(drugs, items, strict=True)
+                ],
                 place_ru=place.text_ru,
                 place_en=place.text_en,
                 conveyance=transport[1],
@@ -227,7 +269,7 @@ class _Generator:
                 destination=route.destination,
                 person=person_rows[0] if person_rows else None,
                 nationality=nationalities[0] if nationalities else "",
-            )  # fmt: skip
+            )
         row0 = {
             "seizure_ref": ref,
             "reporting_country": country,

@@ -20,8 +20,13 @@ from dozor.settings import Settings
 from dozor.store.reference import init_database
 
 DEMO_PASSWORD = "dozor-demo"  # noqa: S105 - printed for every demo login on purpose
-COUNTRY_AGENCIES = {"KAZ": "KAZ-CUSTOMS", "KGZ": "KGZ-BORDER", "TJK": "TJK-DCA",
-                    "TKM": "TKM-BORDER", "UZB": "UZB-CUSTOMS"}  # fmt: skip
+COUNTRY_AGENCIES = {
+    "KAZ": "KAZ-CUSTOMS",
+    "KGZ": "KGZ-BORDER",
+    "TJK": "TJK-DCA",
+    "TKM": "TKM-BORDER",
+    "UZB": "UZB-CUSTOMS",
+}
 
 
 def demo_users() -> list[tuple[str, str, list[str]]]:
@@ -44,37 +49,52 @@ def load_demo(
 ) -> list[tuple[str, str, list[str]]]:
     """Initialise, import generated seizures and persons and the UNODC totals, add users."""
     init_database(engine, settings)
-    demo_settings = settings.model_copy(update={"import_max_rows": max(seizures * 4, 100_000),
-                                                "import_max_bytes": 1 << 34})  # fmt: skip
+    demo_settings = settings.model_copy(
+        update={"import_max_rows": max(seizures * 4, 100_000), "import_max_bytes": 1 << 34}
+    )
     with tempfile.TemporaryDirectory(prefix="dozor-demo-") as folder:
         seizures_path = Path(folder) / "seizures.csv"
         persons_path = Path(folder) / "persons.csv"
         with progress_bar("Generating demo seizures", seizures, True) as bar:
-            rows, _ = write_template_csv(_counted(generate(seizures, seed=seed), bar),
-                                         seizures_path, persons_path)  # fmt: skip
+            rows, _ = write_template_csv(
+                _counted(generate(seizures, seed=seed), bar), seizures_path, persons_path
+            )
         with progress_bar("Importing demo seizures", rows, True) as bar:
             task = bar.task_ids[0]
-            result = import_file(engine, demo_settings, seizures_path, persons_path,
-                                 progress=lambda n: bar.advance(task, n))  # fmt: skip
+            result = import_file(
+                engine,
+                demo_settings,
+                seizures_path,
+                persons_path,
+                progress=lambda n: bar.advance(task, n),
+            )
     if not result.committed:
         for problem in result.errors[:20]:
             err_console.print(problem.as_dict())
         raise RuntimeError(f"demo import failed with {len(result.errors)} errors")
-    err_console.print(f"Seizures: {result.created} created, {result.updated} updated, "
-                      f"{result.unchanged} unchanged; {result.persons} person links")  # fmt: skip
+    err_console.print(
+        f"Seizures: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged; {result.persons} person links"
+    )
     source = files("dozor.reference") / "unodc" / "drug_seizures_2018_2022.xlsx"
     with as_file(source) as annual_path:
         sheet = next(s for s in open_sheets(annual_path) if s.kind == "annual")
         annual = import_annual(engine, settings, annual_path, sheet)
-    err_console.print(f"Official annual totals (UNODC): {annual.created} new, "
-                      f"{annual.unchanged} unchanged")  # fmt: skip
+    err_console.print(
+        f"Official annual totals (UNODC): {annual.created} new, {annual.unchanged} unchanged"
+    )
     users = demo_users()
     shared_hash = hash_password(DEMO_PASSWORD)  # one Argon2 hash for all demo logins
     with engine.begin() as conn:
         for username, agency, roles in users:
             if not user_exists(conn, username):
-                create_user(conn, username=username, agency_code=agency, roles=roles,
-                            password_hash=shared_hash)  # fmt: skip
+                create_user(
+                    conn,
+                    username=username,
+                    agency_code=agency,
+                    roles=roles,
+                    password_hash=shared_hash,
+                )
     return users
 
 

@@ -5,56 +5,116 @@ from __future__ import annotations
 from dozor.demo.rand import Rng
 
 _COUNTRY_GEN_RU = {
-    "KAZ": "Казахстана", "KGZ": "Кыргызстана", "TJK": "Таджикистана", "TKM": "Туркменистана",
-    "UZB": "Узбекистана", "AFG": "Афганистана", "RUS": "России", "CHN": "Китая", "IRN": "Ирана",
-}  # fmt: skip
+    "KAZ": "Казахстана",
+    "KGZ": "Кыргызстана",
+    "TJK": "Таджикистана",
+    "TKM": "Туркменистана",
+    "UZB": "Узбекистана",
+    "AFG": "Афганистана",
+    "RUS": "России",
+    "CHN": "Китая",
+    "IRN": "Ирана",
+}
 _COUNTRY_ACC_RU = {
-    "KAZ": "Казахстан", "KGZ": "Кыргызстан", "TJK": "Таджикистан", "TKM": "Туркменистан",
-    "UZB": "Узбекистан", "RUS": "Россию", "BLR": "Беларусь", "POL": "Польшу", "TUR": "Турцию",
+    "KAZ": "Казахстан",
+    "KGZ": "Кыргызстан",
+    "TJK": "Таджикистан",
+    "TKM": "Туркменистан",
+    "UZB": "Узбекистан",
+    "RUS": "Россию",
+    "BLR": "Беларусь",
+    "POL": "Польшу",
+    "TUR": "Турцию",
     "LVA": "Латвию",
-}  # fmt: skip
+}
 _COUNTRY_EN = {
-    "KAZ": "Kazakhstan", "KGZ": "Kyrgyzstan", "TJK": "Tajikistan", "TKM": "Turkmenistan",
-    "UZB": "Uzbekistan", "AFG": "Afghanistan", "RUS": "Russia", "CHN": "China", "IRN": "Iran",
-    "BLR": "Belarus", "POL": "Poland", "TUR": "Turkey", "LVA": "Latvia",
-}  # fmt: skip
+    "KAZ": "Kazakhstan",
+    "KGZ": "Kyrgyzstan",
+    "TJK": "Tajikistan",
+    "TKM": "Turkmenistan",
+    "UZB": "Uzbekistan",
+    "AFG": "Afghanistan",
+    "RUS": "Russia",
+    "CHN": "China",
+    "IRN": "Iran",
+    "BLR": "Belarus",
+    "POL": "Poland",
+    "TUR": "Turkey",
+    "LVA": "Latvia",
+}
 _CONV_RU = {
-    "car": "легкового автомобиля", "truck": "грузового автомобиля", "bus": "автобуса",
-    "motorcycle": "мотоцикла", "train_passenger": "пассажирского поезда",
-    "train_freight": "грузового вагона", "container": "контейнера", "airplane": "багажа пассажира",
-    "postal_item": "почтового отправления", "vessel": "лодки",
-}  # fmt: skip
+    "car": "легкового автомобиля",
+    "truck": "грузового автомобиля",
+    "bus": "автобуса",
+    "motorcycle": "мотоцикла",
+    "train_passenger": "пассажирского поезда",
+    "train_freight": "грузового вагона",
+    "container": "контейнера",
+    "airplane": "багажа пассажира",
+    "postal_item": "почтового отправления",
+    "vessel": "лодки",
+}
 _CONV_EN = {
-    "car": "car", "truck": "truck", "bus": "bus", "motorcycle": "motorcycle",
-    "train_passenger": "passenger train", "train_freight": "freight wagon",
-    "container": "container", "airplane": "passenger's baggage", "postal_item": "parcel",
+    "car": "car",
+    "truck": "truck",
+    "bus": "bus",
+    "motorcycle": "motorcycle",
+    "train_passenger": "passenger train",
+    "train_freight": "freight wagon",
+    "container": "container",
+    "airplane": "passenger's baggage",
+    "postal_item": "parcel",
     "vessel": "boat",
-}  # fmt: skip
+}
 _HIDE_RU = {
     "vehicle_built_compartment": "в специально оборудованном тайнике",
-    "vehicle_natural_void": "в полостях кузова", "fuel_tank_tyre": "в топливном баке",
-    "within_cargo": "среди груза", "luggage": "в багаже",
-    "luggage_false_bottom": "в двойном дне сумки", "on_body": "в одежде",
-    "internal_carrier": "в желудке (внутриполостное сокрытие)", "postal_item": "в посылке",
-    "dead_drop": "в закладке", "cache": "в тайнике", "container_structure": "в полу контейнера",
-}  # fmt: skip
+    "vehicle_natural_void": "в полостях кузова",
+    "fuel_tank_tyre": "в топливном баке",
+    "within_cargo": "среди груза",
+    "luggage": "в багаже",
+    "luggage_false_bottom": "в двойном дне сумки",
+    "on_body": "в одежде",
+    "internal_carrier": "в желудке (внутриполостное сокрытие)",
+    "postal_item": "в посылке",
+    "dead_drop": "в закладке",
+    "cache": "в тайнике",
+    "container_structure": "в полу контейнера",
+}
 _HIDE_EN = {
     "vehicle_built_compartment": "in a built-in compartment",
-    "vehicle_natural_void": "in the body cavities", "fuel_tank_tyre": "in the fuel tank",
-    "within_cargo": "among the cargo", "luggage": "in luggage",
-    "luggage_false_bottom": "in the false bottom of a bag", "on_body": "in clothing",
-    "internal_carrier": "swallowed in capsules", "postal_item": "inside the parcel",
-    "dead_drop": "in a dead drop", "cache": "in a hiding place",
+    "vehicle_natural_void": "in the body cavities",
+    "fuel_tank_tyre": "in the fuel tank",
+    "within_cargo": "among the cargo",
+    "luggage": "in luggage",
+    "luggage_false_bottom": "in the false bottom of a bag",
+    "on_body": "in clothing",
+    "internal_carrier": "swallowed in capsules",
+    "postal_item": "inside the parcel",
+    "dead_drop": "in a dead drop",
+    "cache": "in a hiding place",
     "container_structure": "in the container floor",
-}  # fmt: skip
+}
 UNIT_RU = {
-    "kg": "кг", "g": "г", "t": "т", "l": "л", "ml": "мл", "tablet": "таб.", "capsule": "капс.",
-    "blotter": "марок", "ampoule": "амп.", "plant": "кустов", "package": "уп.",
-}  # fmt: skip
+    "kg": "кг",
+    "g": "г",
+    "t": "т",
+    "l": "л",
+    "ml": "мл",
+    "tablet": "таб.",
+    "capsule": "капс.",
+    "blotter": "марок",
+    "ampoule": "амп.",
+    "plant": "кустов",
+    "package": "уп.",
+}
 UNIT_EN = {
-    "tablet": "tablets", "capsule": "capsules", "blotter": "blotters", "ampoule": "ampoules",
-    "plant": "plants", "package": "packages",
-}  # fmt: skip
+    "tablet": "tablets",
+    "capsule": "capsules",
+    "blotter": "blotters",
+    "ampoule": "ampoules",
+    "plant": "plants",
+    "package": "packages",
+}
 
 
 def _initials(row: dict[str, str]) -> str:

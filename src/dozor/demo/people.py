@@ -24,9 +24,14 @@ from dozor.demo.names import (
 from dozor.demo.rand import Rng
 
 NATIONALITY_RU = {
-    "KAZ": "Казахстан", "KGZ": "Кыргызстан", "TJK": "Таджикистан", "TKM": "Туркменистан",
-    "UZB": "Узбекистан", "AFG": "Афганистан", "RUS": "Россия",
-}  # fmt: skip
+    "KAZ": "Казахстан",
+    "KGZ": "Кыргызстан",
+    "TJK": "Таджикистан",
+    "TKM": "Туркменистан",
+    "UZB": "Узбекистан",
+    "AFG": "Афганистан",
+    "RUS": "Россия",
+}
 PERSON_NATIONALITIES = tuple(NATIONALITY_RU)
 _ETHNIC_MIX: dict[str, tuple[tuple[str, float], ...]] = {
     "KAZ": (("kz", 0.68), ("ru", 0.20), ("uz", 0.08), ("kg", 0.03), ("tj", 0.01)),
@@ -42,24 +47,67 @@ _HOME = {"kz": "KAZ", "kg": "KGZ", "tj": "TJK", "tm": "TKM", "uz": "UZB"}
 # Phones: (country code, mobile prefixes, digits after the prefix).
 _PHONES: dict[str, tuple[str, tuple[str, ...], int]] = {
     "KAZ": ("7", ("700", "701", "702", "705", "707", "708", "771", "775", "776", "777", "778"), 7),
-    "KGZ": ("996", ("500", "502", "505", "550", "555", "557", "700", "703", "705", "707",
-                    "770", "772", "775", "777"), 6),
+    "KGZ": (
+        "996",
+        (
+            "500",
+            "502",
+            "505",
+            "550",
+            "555",
+            "557",
+            "700",
+            "703",
+            "705",
+            "707",
+            "770",
+            "772",
+            "775",
+            "777",
+        ),
+        6,
+    ),
     "TJK": ("992", ("90", "91", "92", "93", "98"), 7),
     "TKM": ("993", ("61", "62", "63", "64", "65"), 6),
     "UZB": ("998", ("90", "91", "93", "94", "95", "97", "98", "99"), 7),
     "RUS": ("7", ("900", "903", "905", "909", "912", "916", "925", "926", "960", "985"), 7),
     "AFG": ("93", ("70", "72", "73", "74", "75", "76", "77", "78", "79"), 7),
-}  # fmt: skip
+}
 _LATIN = "ABCDEFHKLMNOPRSTUXYZ"
 _RU_PLATE = "ABEKMHOPCTYX"
 _LOOKALIKE = str.maketrans("ABEKMHOPCTYX", "АВЕКМНОРСТУХ")
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_VIN_VALUE = {c: (int(c) if c.isdigit() else v) for c, v in zip(
-    _VIN_CHARS, [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9] + [0] * 10,
-    strict=True)}  # fmt: skip
+_VIN_VALUE = {
+    c: (int(c) if c.isdigit() else v)
+    for c, v in zip(
+        _VIN_CHARS,
+        [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9] + [0] * 10,
+        strict=True,
+    )
+}
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-_WMI = ("XTA", "JTD", "JTM", "KMH", "WDB", "XW8", "Z94", "WBA", "YV2", "XLR", "WMA", "YS2",
-        "LZZ", "LVS", "KNA", "WVW", "JN1", "LGB", "XWB", "Z8T")  # fmt: skip
+_WMI = (
+    "XTA",
+    "JTD",
+    "JTM",
+    "KMH",
+    "WDB",
+    "XW8",
+    "Z94",
+    "WBA",
+    "YV2",
+    "XLR",
+    "WMA",
+    "YS2",
+    "LZZ",
+    "LVS",
+    "KNA",
+    "WVW",
+    "JN1",
+    "LGB",
+    "XWB",
+    "Z8T",
+)
 T = TypeVar("T")
 _VEHICLE_ROLES = frozenset({"driver", "owner"})
 _ROAD_CONVEYANCES = frozenset({"car", "truck", "bus", "motorcycle"})
@@ -97,15 +145,24 @@ def render_phone(phone: tuple[str, str], reporting: str, rng: Rng) -> str:
         ]
     if country == "KGZ":
         a, b = nsn[:3], nsn[3:]
-        return (f"0{a} {b[:3]} {b[3:]}", f"0{a} {b[:2]} {b[2:4]} {b[4:]}", f"0{nsn}",
-                f"+996 ({a}) {b[:3]}-{b[3:]}")[k - 2]  # fmt: skip
+        return (
+            f"0{a} {b[:3]} {b[3:]}",
+            f"0{a} {b[:2]} {b[2:4]} {b[4:]}",
+            f"0{nsn}",
+            f"+996 ({a}) {b[:3]}-{b[3:]}",
+        )[k - 2]
     a, b = nsn[:2], nsn[2:]
     if country == "TKM":
-        return (f"8 {a} {b[:2]}-{b[2:4]}-{b[4:]}", f"8{nsn}", f"+993 {a} {b}",
-                f"8 ({a}) {b}")[k - 2]  # fmt: skip
+        return (f"8 {a} {b[:2]}-{b[2:4]}-{b[4:]}", f"8{nsn}", f"+993 {a} {b}", f"8 ({a}) {b}")[
+            k - 2
+        ]
     # TJK and UZB: the number without a trunk prefix.
-    return (f"{a} {b[:3]} {b[3:5]} {b[5:]}", f"({a}) {b[:3]}-{b[3:5]}-{b[5:]}",
-            f"+{cc} {a} {b[:3]}-{b[3:5]}-{b[5:]}", f"{a}{b}")[k - 2]  # fmt: skip
+    return (
+        f"{a} {b[:3]} {b[3:5]} {b[5:]}",
+        f"({a}) {b[:3]}-{b[3:5]}-{b[5:]}",
+        f"+{cc} {a} {b[:3]}-{b[3:5]}-{b[5:]}",
+        f"{a}{b}",
+    )[k - 2]
 
 
 def new_plate(rng: Rng, country: str) -> str:
@@ -174,8 +231,19 @@ def new_passport(rng: Rng, country: str) -> str:
 class Identity:
     """The truth behind person rows: one synthetic human being."""
 
-    __slots__ = ("pid", "eth", "female", "nationality", "surname", "given", "father", "dob",
-                 "passport", "phones", "vehicle")  # fmt: skip
+    __slots__ = (
+        "pid",
+        "eth",
+        "female",
+        "nationality",
+        "surname",
+        "given",
+        "father",
+        "dob",
+        "passport",
+        "phones",
+        "vehicle",
+    )
 
     def __init__(
         self,

@@ -63,33 +63,63 @@ _VEHICLE_HIDE = (
 _PREMISES = (("not_applicable", ""), (("cache", 45), ("none", 35), ("other", 10), ("on_body", 10)))
 # location -> (mode or "", conveyance weights, concealment weights)
 _TRANSPORT: dict[str, tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]] = {
-    "bcp_road": ("road", (("car", 45), ("truck", 38), ("bus", 15), ("motorcycle", 2)),
-                 _VEHICLE_HIDE),
-    "bcp_rail": ("rail", (("train_passenger", 55), ("train_freight", 35), ("container", 10)),
-                 (("luggage", 30), ("on_body", 10), ("within_cargo", 25),
-                  ("container_structure", 10), ("vehicle_natural_void", 15),
-                  ("luggage_false_bottom", 7), ("internal_carrier", 3))),
-    "road": ("road", (("car", 60), ("truck", 20), ("bus", 15), ("motorcycle", 5)),
-             _VEHICLE_HIDE),
-    "railway": ("rail", (("train_passenger", 80), ("train_freight", 20)),
-                (("luggage", 50), ("on_body", 25), ("within_cargo", 15),
-                 ("luggage_false_bottom", 10))),
-    "airport": ("air", (("airplane", 1),), (("luggage", 40), ("luggage_false_bottom", 15),
-                                            ("on_body", 20), ("internal_carrier", 25))),
+    "bcp_road": (
+        "road",
+        (("car", 45), ("truck", 38), ("bus", 15), ("motorcycle", 2)),
+        _VEHICLE_HIDE,
+    ),
+    "bcp_rail": (
+        "rail",
+        (("train_passenger", 55), ("train_freight", 35), ("container", 10)),
+        (
+            ("luggage", 30),
+            ("on_body", 10),
+            ("within_cargo", 25),
+            ("container_structure", 10),
+            ("vehicle_natural_void", 15),
+            ("luggage_false_bottom", 7),
+            ("internal_carrier", 3),
+        ),
+    ),
+    "road": ("road", (("car", 60), ("truck", 20), ("bus", 15), ("motorcycle", 5)), _VEHICLE_HIDE),
+    "railway": (
+        "rail",
+        (("train_passenger", 80), ("train_freight", 20)),
+        (("luggage", 50), ("on_body", 25), ("within_cargo", 15), ("luggage_false_bottom", 10)),
+    ),
+    "airport": (
+        "air",
+        (("airplane", 1),),
+        (("luggage", 40), ("luggage_false_bottom", 15), ("on_body", 20), ("internal_carrier", 25)),
+    ),
     "postal": ("postal", (("postal_item", 1),), (("postal_item", 90), ("within_cargo", 10))),
-    "seaport": ("sea_river", (("vessel", 40), ("container", 60)),
-                (("within_cargo", 60), ("container_structure", 40))),
-    "inland_waters": ("sea_river", (("vessel", 1),), (("luggage", 40), ("none", 30),
-                                                      ("cache", 30))),
-    "green_border": ("", (("pedestrian", 65), ("animal", 15), ("vessel", 10), ("unknown", 10)),
-                     (("luggage", 40), ("on_body", 20), ("cache", 20), ("none", 20))),
+    "seaport": (
+        "sea_river",
+        (("vessel", 40), ("container", 60)),
+        (("within_cargo", 60), ("container_structure", 40)),
+    ),
+    "inland_waters": (
+        "sea_river",
+        (("vessel", 1),),
+        (("luggage", 40), ("none", 30), ("cache", 30)),
+    ),
+    "green_border": (
+        "",
+        (("pedestrian", 65), ("animal", 15), ("vessel", 10), ("unknown", 10)),
+        (("luggage", 40), ("on_body", 20), ("cache", 20), ("none", 20)),
+    ),
     "open_area": ("not_applicable", (), (("none", 50), ("cache", 35), ("dead_drop", 15))),
-}  # fmt: skip
-_TRANSPORT_TABLES = {k: (m, _table(c) if c else None, _table(h)) for k, (m, c, h) in
-                     _TRANSPORT.items()}  # fmt: skip
+}
+_TRANSPORT_TABLES = {
+    k: (m, _table(c) if c else None, _table(h)) for k, (m, c, h) in _TRANSPORT.items()
+}
 _PREMISES_TABLE = _table(_PREMISES[1])
-_GREEN_MODE = {"pedestrian": "on_foot", "animal": "pack_animal", "vessel": "sea_river",
-               "unknown": "unknown"}  # fmt: skip
+_GREEN_MODE = {
+    "pedestrian": "on_foot",
+    "animal": "pack_animal",
+    "vessel": "sea_river",
+    "unknown": "unknown",
+}
 _ROLES: dict[str, tuple[str, ...]] = {
     "car": ("driver", "passenger", "passenger", "organiser", "owner"),
     "truck": ("driver", "driver", "passenger", "sender", "owner"),
@@ -103,18 +133,41 @@ _ROLES: dict[str, tuple[str, ...]] = {
 }
 _PREMISES_ROLES = ("owner", "organiser", "other", "courier", "recipient")
 _DEFAULT_ROLES = ("courier", "passenger", "organiser", "other")
-_PERSON_SHARE = {"dwelling": 0.6, "airport": 0.7, "road": 0.5, "bcp_road": 0.4, "bcp_rail": 0.35,
-                 "postal": 0.25, "open_area": 0.2, "green_border": 0.3, "laboratory": 0.6,
-                 "railway": 0.45}  # fmt: skip
-_BIG = {"truck": 5.0, "train_freight": 6.0, "container": 8.0, "pedestrian": 3.0, "animal": 6.0,
-        "vessel": 4.0, "postal_item": 0.15, "": 1.0}  # fmt: skip
-_LOC_FACTOR = {"laboratory": 3.0, "warehouse": 4.0, "prison": 0.05, "dwelling": 0.8,
-               "open_area": 0.6}  # fmt: skip
+_PERSON_SHARE = {
+    "dwelling": 0.6,
+    "airport": 0.7,
+    "road": 0.5,
+    "bcp_road": 0.4,
+    "bcp_rail": 0.35,
+    "postal": 0.25,
+    "open_area": 0.2,
+    "green_border": 0.3,
+    "laboratory": 0.6,
+    "railway": 0.45,
+}
+_BIG = {
+    "truck": 5.0,
+    "train_freight": 6.0,
+    "container": 8.0,
+    "pedestrian": 3.0,
+    "animal": 6.0,
+    "vessel": 4.0,
+    "postal_item": 0.15,
+    "": 1.0,
+}
+_LOC_FACTOR = {
+    "laboratory": 3.0,
+    "warehouse": 4.0,
+    "prison": 0.05,
+    "dwelling": 0.8,
+    "open_area": 0.6,
+}
 _HIDE_FACTOR = {"internal_carrier": 0.4, "on_body": 0.4, "dead_drop": 0.05, "luggage": 0.8}
 _FREIGHT = frozenset({"truck", "train_freight", "container", "vessel", "animal"})
 _BULK_PLACES = frozenset({"warehouse", "laboratory", "green_border", "seaport"})
-_PERSONAL = frozenset({"on_body", "internal_carrier", "luggage", "luggage_false_bottom",
-                       "postal_item", "dead_drop"})  # fmt: skip
+_PERSONAL = frozenset(
+    {"on_body", "internal_carrier", "luggage", "luggage_false_bottom", "postal_item", "dead_drop"}
+)
 _CAPS = {"mass": 1_500_000.0, "vol": 1_000_000.0, "tablet": 2_000_000.0, "plant": 30_000.0}
 _PRES: dict[str, Table] = {}
 
@@ -129,10 +182,12 @@ class Places:
     def __init__(self, rng: Rng) -> None:
         self.rng = rng
         self.bcps = {
-            c: ([b for b in world.BCPS if b.country == c],
-                list(accumulate(b.weight for b in world.BCPS if b.country == c)))
+            c: (
+                [b for b in world.BCPS if b.country == c],
+                list(accumulate(b.weight for b in world.BCPS if b.country == c)),
+            )
             for c in world.COUNTRIES
-        }  # fmt: skip
+        }
         self.inland = _table(world.INLAND_LOCATIONS)
         self.agencies = {c: _table(v) for c, v in world.INLAND_AGENCIES.items()}
         self.towns = {c: list(accumulate(t[5] for t in v)) for c, v in world.TOWNS.items()}
@@ -173,8 +228,20 @@ class Places:
         if loc in ("green_border", "inland_waters"):
             agency = world.BORDER_AGENCIES[country][0]
             scenario = "afg" if south else "ca"
-            return Place(loc, agency, scenario, "", "AFG" if south else "", "", "", "", "", "",
-                         "на участке государственной границы", "on the border")  # fmt: skip
+            return Place(
+                loc,
+                agency,
+                scenario,
+                "",
+                "AFG" if south else "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "на участке государственной границы",
+                "on the border",
+            )
         if loc in ("airport", "postal", "seaport") and r() < 0.6:
             agency = world.BORDER_AGENCIES[country][1]
         else:
@@ -192,12 +259,28 @@ class Places:
         lat = lon = ""
         if r() < 0.35:
             lat, lon = f"{town[2] + (r() - 0.5) * 0.06:.5f}", f"{town[3] + (r() - 0.5) * 0.06:.5f}"
-        scenario = {"airport": "air", "postal": "post", "open_area": "field",
-                    "laboratory": "lab"}.get(loc, "inland")  # fmt: skip
+        scenario = {
+            "airport": "air",
+            "postal": "post",
+            "open_area": "field",
+            "laboratory": "lab",
+        }.get(loc, "inland")
         where_ru = "в аэропорту г." if loc == "airport" else "в г."
         where_en = f"at {town[1]} airport" if loc == "airport" else f"in {town[1]}"
-        return Place(loc, agency, scenario, "", "", "", town[4] if r() < 0.4 else "", settlement,
-                     lat, lon, f"{where_ru} {town[0]}", where_en)  # fmt: skip
+        return Place(
+            loc,
+            agency,
+            scenario,
+            "",
+            "",
+            "",
+            town[4] if r() < 0.4 else "",
+            settlement,
+            lat,
+            lon,
+            f"{where_ru} {town[0]}",
+            where_en,
+        )
 
     def transport(self, place: Place, family: str) -> tuple[str, str, str]:
         """(mode_of_transport, conveyance_type, concealment) for the place."""

@@ -53,7 +53,7 @@ def _parse(text: str, kind: str) -> Grade:
             f"{kind} grade {text!r} is not a 4x4 code; other schemes need a prefix, e.g. 5x5x5:B",
             allowed=", ".join(plain),
         )
-    scheme = scheme.lower()
+    scheme = scheme.strip().lower()
     code = code.strip()
     if scheme == "4x4" and code in plain:
         return Grade("4x4", code, code)

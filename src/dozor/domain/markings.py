@@ -157,11 +157,15 @@ def most_restrictive(markings: Iterable[Marking]) -> Marking:
     if distribution == "listed" and listed:
         agencies = frozenset.intersection(*(m.listed_agencies for m in listed))
         countries = frozenset.intersection(*(m.listed_countries for m in listed))
+    if tlp_distribution_violation(tlp, distribution, listed_countries=countries):
+        # The highest TLP may not allow the narrowest distribution (e.g. RED with national):
+        # only the owner is then both within every input's audience and allowed by §2.3.
+        distribution, agencies, countries = "org", frozenset(), frozenset()
     return Marking(
         distribution=distribution,
         tlp=tlp,
         handling_codes=codes or frozenset({"H0"}),
-        h3_text=" / ".join(dict.fromkeys(h3_texts)) or None,
+        h3_text=" / ".join(sorted(set(h3_texts))) or None,  # sorted: independent of order
         listed_agencies=agencies,
         listed_countries=countries,
     )

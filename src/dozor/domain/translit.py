@@ -13,26 +13,78 @@ from functools import lru_cache
 
 # DATA.md §1: ICAO 9303 Part 3, upper case.
 _ICAO = {
-    "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Е": "E", "Ё": "E", "Э": "E",
-    "Ж": "ZH", "З": "Z", "И": "I", "Й": "I", "І": "I", "К": "K", "Л": "L", "М": "M",
-    "Н": "N", "О": "O", "П": "P", "Р": "R", "С": "S", "Т": "T", "У": "U", "Ў": "U",
-    "Ф": "F", "Х": "KH", "Ц": "TS", "Ч": "CH", "Ш": "SH", "Щ": "SHCH", "Ъ": "IE",
-    "Ы": "Y", "Ь": "", "Ю": "IU", "Я": "IA",
-}  # fmt: skip
+    "А": "A",
+    "Б": "B",
+    "В": "V",
+    "Г": "G",
+    "Д": "D",
+    "Е": "E",
+    "Ё": "E",
+    "Э": "E",
+    "Ж": "ZH",
+    "З": "Z",
+    "И": "I",
+    "Й": "I",
+    "І": "I",
+    "К": "K",
+    "Л": "L",
+    "М": "M",
+    "Н": "N",
+    "О": "O",
+    "П": "P",
+    "Р": "R",
+    "С": "S",
+    "Т": "T",
+    "У": "U",
+    "Ў": "U",
+    "Ф": "F",
+    "Х": "KH",
+    "Ц": "TS",
+    "Ч": "CH",
+    "Ш": "SH",
+    "Щ": "SHCH",
+    "Ъ": "IE",
+    "Ы": "Y",
+    "Ь": "",
+    "Ю": "IU",
+    "Я": "IA",
+}
 # DATA.md §1: letters outside the ICAO table [config].
 _EXTRA = {
-    "Ә": "A", "Ғ": "G", "Қ": "K", "Ң": "N", "Ө": "O", "Ұ": "U", "Ү": "U", "Ӯ": "U",
-    "Һ": "H", "Ҳ": "H", "Ҷ": "J", "Ӣ": "I",
-}  # fmt: skip
+    "Ә": "A",
+    "Ғ": "G",
+    "Қ": "K",
+    "Ң": "N",
+    "Ө": "O",
+    "Ұ": "U",
+    "Ү": "U",
+    "Ӯ": "U",
+    "Һ": "H",
+    "Ҳ": "H",
+    "Ҷ": "J",
+    "Ӣ": "I",
+}
 _CYRILLIC_TO_LATIN = {**_ICAO, **_EXTRA}
 
 _ICAO_TABLE = {ord(k): v for k, v in _CYRILLIC_TO_LATIN.items()}
 
 # Letters that Unicode does not decompose into a base letter plus marks.
 _FOLD_EXTRA = {
-    "Ə": "A", "Ø": "O", "Æ": "AE", "Œ": "OE", "Đ": "D", "Ð": "D", "Ł": "L", "Ħ": "H",
-    "Þ": "TH", "Ŧ": "T", "Ŋ": "N", "Ɨ": "I", "Ɵ": "O", "ẞ": "SS",
-}  # fmt: skip
+    "Ə": "A",
+    "Ø": "O",
+    "Æ": "AE",
+    "Œ": "OE",
+    "Đ": "D",
+    "Ð": "D",
+    "Ł": "L",
+    "Ħ": "H",
+    "Þ": "TH",
+    "Ŧ": "T",
+    "Ŋ": "N",
+    "Ɨ": "I",
+    "Ɵ": "O",
+    "ẞ": "SS",
+}
 # DATA.md §1: apostrophes (' ’ ‘ ʻ ʼ ` ´ and the like), hyphens and dots are dropped.
 _DROPPED = "'`\u00b4\u2018\u2019\u201b\u02b9\u02bb\u02bc\u02bd\u02be\u02bf\u0374" + (
     "-\u00ad\u2010\u2011\u2012\u2013\u2014\u2212.\u00b7"

@@ -78,17 +78,28 @@ class PersonWriter:
             if person_id in linked:
                 continue
             linked.add(person_id)
-            self.conn.execute(seizure_person.insert(), {
-                "seizure_id": seizure_id, "person_id": person_id, "role": draft_person.role,
-                "status": None, "row_no": draft_person.row,
-            })  # fmt: skip
+            self.conn.execute(
+                seizure_person.insert(),
+                {
+                    "seizure_id": seizure_id,
+                    "person_id": person_id,
+                    "role": draft_person.role,
+                    "status": None,
+                    "row_no": draft_person.row,
+                },
+            )
             vehicle_id = self._vehicle(draft_person, draft, marking)
             if vehicle_id is not None:
                 if vehicle_id not in vehicles:
                     vehicles.add(vehicle_id)
-                    self.conn.execute(seizure_conveyance.insert(), {
-                        "seizure_id": seizure_id, "conveyance_id": vehicle_id,
-                        "role": "transporting"})  # fmt: skip
+                    self.conn.execute(
+                        seizure_conveyance.insert(),
+                        {
+                            "seizure_id": seizure_id,
+                            "conveyance_id": vehicle_id,
+                            "role": "transporting",
+                        },
+                    )
                 self._link_vehicle(person_id, vehicle_id, draft_person.role)
         return len(linked)
 
@@ -103,25 +114,35 @@ class PersonWriter:
                 select(person.c.id).where(
                     person.c.owner_agency_id == agency_id,
                     person.c.match_key == draft.match_key,
-                    person.c.date_of_birth.is_(None) if dob is None
+                    person.c.date_of_birth.is_(None)
+                    if dob is None
                     else person.c.date_of_birth == dob,
                 )
-            ).first()  # fmt: skip
+            ).first()
             person_id = found.id if found else None
         if person_id is None:
             person_id = uuid7()
-            self.conn.execute(person.insert(), {
-                "id": person_id,
-                **self._provenance(agency_id, seizure.agency.country, marking),
-                "data_subject_category": draft.category,
-                "surname": draft.surname, "given_name": draft.given_name,
-                "patronymic": draft.patronymic, "script": draft.script,
-                "name_latin": draft.name_latin, "match_key": draft.match_key,
-                "sex": draft.sex, "date_of_birth": dob,
-                "dob_precision": draft.date_of_birth.precision if draft.date_of_birth else None,
-                "nationality": draft.nationality, "hit_publish": True,
-                "retention_review_at": None, "erased_at": None,
-            })  # fmt: skip
+            self.conn.execute(
+                person.insert(),
+                {
+                    "id": person_id,
+                    **self._provenance(agency_id, seizure.agency.country, marking),
+                    "data_subject_category": draft.category,
+                    "surname": draft.surname,
+                    "given_name": draft.given_name,
+                    "patronymic": draft.patronymic,
+                    "script": draft.script,
+                    "name_latin": draft.name_latin,
+                    "match_key": draft.match_key,
+                    "sex": draft.sex,
+                    "date_of_birth": dob,
+                    "dob_precision": draft.date_of_birth.precision if draft.date_of_birth else None,
+                    "nationality": draft.nationality,
+                    "hit_publish": True,
+                    "retention_review_at": None,
+                    "erased_at": None,
+                },
+            )
         self._persons[key] = person_id
         self._phone(person_id, draft)
         self._passport(person_id, draft)
@@ -137,10 +158,17 @@ class PersonWriter:
             )
         ).first()
         if existing is None:
-            self.conn.execute(person_phone.insert(), {
-                "id": uuid7(), "person_id": person_id, "raw": phone.raw, "e164": phone.e164,
-                "valid": phone.valid, "country": phone.country,
-            })  # fmt: skip
+            self.conn.execute(
+                person_phone.insert(),
+                {
+                    "id": uuid7(),
+                    "person_id": person_id,
+                    "raw": phone.raw,
+                    "e164": phone.e164,
+                    "valid": phone.valid,
+                    "country": phone.country,
+                },
+            )
 
     def _passport(self, person_id: str, draft: PersonDraft) -> None:
         if draft.passport_norm is None or draft.passport_country is None:
@@ -152,11 +180,17 @@ class PersonWriter:
             )
         ).first()
         if existing is None:
-            self.conn.execute(identity_document.insert(), {
-                "id": uuid7(), "person_id": person_id, "doc_type": "passport",
-                "issuing_country": draft.passport_country,
-                "number": draft.passport_number or "", "number_norm": draft.passport_norm,
-            })  # fmt: skip
+            self.conn.execute(
+                identity_document.insert(),
+                {
+                    "id": uuid7(),
+                    "person_id": person_id,
+                    "doc_type": "passport",
+                    "issuing_country": draft.passport_country,
+                    "number": draft.passport_number or "",
+                    "number_norm": draft.passport_norm,
+                },
+            )
 
     def _vehicle(self, draft: PersonDraft, seizure: SeizureDraft, marking: Marking) -> str | None:
         key_value = draft.plate_norm or draft.vin
@@ -176,13 +210,20 @@ class PersonWriter:
             vehicle_id = found.id if found else None
         if vehicle_id is None:
             vehicle_id = uuid7()
-            self.conn.execute(conveyance.insert(), {
-                "id": vehicle_id,
-                **self._provenance(agency_id, seizure.agency.country, marking),
-                "kind": "road_vehicle", "vehicle_type": "other", "plate": draft.plate,
-                "plate_country": draft.plate_country, "plate_norm": draft.plate_norm,
-                "vin": draft.vin, "description": None,
-            })  # fmt: skip
+            self.conn.execute(
+                conveyance.insert(),
+                {
+                    "id": vehicle_id,
+                    **self._provenance(agency_id, seizure.agency.country, marking),
+                    "kind": "road_vehicle",
+                    "vehicle_type": "other",
+                    "plate": draft.plate,
+                    "plate_country": draft.plate_country,
+                    "plate_norm": draft.plate_norm,
+                    "vin": draft.vin,
+                    "description": None,
+                },
+            )
         self._vehicles[key] = vehicle_id
         return vehicle_id
 

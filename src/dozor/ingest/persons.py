@@ -101,8 +101,14 @@ class PersonReader:
         for name in ("surname", "given_name", "patronymic"):
             text = self._text(row, name, values, name == "surname")
             if text and _DIGIT.search(text):
-                self._problem(row, name, text, "out_of_range", rule="a name contains no digits",
-                              rule_ru="имя не может содержать цифр")  # fmt: skip
+                self._problem(
+                    row,
+                    name,
+                    text,
+                    "out_of_range",
+                    rule="a name contains no digits",
+                    rule_ru="имя не может содержать цифр",
+                )
                 text = None
             names[name] = text
         dob = self._date_of_birth(row, values.get("date_of_birth"))
@@ -156,8 +162,12 @@ class PersonReader:
         if passport is not None:
             country = self._parse(row, "passport_country", passport[0], parse_country)
             if country is not None:
-                norm = self._parse(row, "passport_number", passport[1],
-                                   lambda t: normalise_passport(t, country.iso3))  # fmt: skip
+                norm = self._parse(
+                    row,
+                    "passport_number",
+                    passport[1],
+                    lambda t: normalise_passport(t, country.iso3),
+                )
                 if norm is not None:
                     draft.passport_country = country.iso3
                     draft.passport_number = passport[1]
@@ -169,8 +179,9 @@ class PersonReader:
         if plate is not None:
             country = self._parse(row, "vehicle_country", plate[1], parse_country)
             if country is not None:
-                norm = self._parse(row, "vehicle_plate", plate[0],
-                                   lambda t: normalise_plate(t, country.iso3))  # fmt: skip
+                norm = self._parse(
+                    row, "vehicle_plate", plate[0], lambda t: normalise_plate(t, country.iso3)
+                )
                 if norm is not None:
                     draft.plate, draft.plate_country, draft.plate_norm = (
                         plate[0],
@@ -195,23 +206,37 @@ def check_against_seizure(
     if person.phone_raw is not None:
         phone = normalise_phone(person.phone_raw, country)
         if not phone.valid:
-            problems.append(sheet.problem(person.row, "phone", shown(person.phone_raw),
-                                          "invalid_phone"))  # fmt: skip
+            problems.append(
+                sheet.problem(person.row, "phone", shown(person.phone_raw), "invalid_phone")
+            )
         person.phone = phone
     dob, seized = person.date_of_birth, seizure.seized
     if dob is not None and seized is not None:
         raw = dob.iso()
         if dob.value > seized.value:
-            problems.append(sheet.problem(person.row, "date_of_birth", raw, "out_of_range",
-                                          rule="after the seizure date",
-                                          rule_ru="позже даты изъятия"))  # fmt: skip
+            problems.append(
+                sheet.problem(
+                    person.row,
+                    "date_of_birth",
+                    raw,
+                    "out_of_range",
+                    rule="after the seizure date",
+                    rule_ru="позже даты изъятия",
+                )
+            )
         else:
             age = seized.value.year - dob.value.year
             if (seized.value.month, seized.value.day) < (dob.value.month, dob.value.day):
                 age -= 1
             if not min_age <= age <= max_age:
-                problems.append(sheet.problem(
-                    person.row, "date_of_birth", raw, "out_of_range",
-                    rule=f"age {age} is outside {min_age}-{max_age}",
-                    rule_ru=f"возраст {age} вне пределов {min_age}-{max_age}"))  # fmt: skip
+                problems.append(
+                    sheet.problem(
+                        person.row,
+                        "date_of_birth",
+                        raw,
+                        "out_of_range",
+                        rule=f"age {age} is outside {min_age}-{max_age}",
+                        rule_ru=f"возраст {age} вне пределов {min_age}-{max_age}",
+                    )
+                )
     return problems

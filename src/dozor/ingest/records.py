@@ -68,18 +68,28 @@ def save_record(
         seizure_part.setdefault("reporting_country", author.country)
     body["seizure"] = seizure_part
     rows, persons = template_rows(body)
-    importer = Importer(user_id=author.user_id, agency_id=author.agency_id,
-                        country=author.country, is_national_admin=author.is_national_admin,
-                        is_node_admin=False)  # fmt: skip
+    importer = Importer(
+        user_id=author.user_id,
+        agency_id=author.agency_id,
+        country=author.country,
+        is_national_admin=author.is_national_admin,
+        is_node_admin=False,
+    )
     with tempfile.TemporaryDirectory(prefix="dozor-record-") as folder:
         path = Path(folder) / "record.json"
         content: dict[str, Any] = {"seizures": rows}
         if persons or "persons" in body:
             content["persons"] = persons
         path.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
-        return import_file(engine, settings, path, importer=importer,
-                           agency_code=author.agency_code, channel=channel,
-                           dry_run=dry_run)  # fmt: skip
+        return import_file(
+            engine,
+            settings,
+            path,
+            importer=importer,
+            agency_code=author.agency_code,
+            channel=channel,
+            dry_run=dry_run,
+        )
 
 
 def record_id(conn: Connection, agency_code: str, seizure_ref: str) -> str | None:

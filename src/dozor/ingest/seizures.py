@@ -96,8 +96,11 @@ class SeizureAssembler:
     def _plan(self) -> None:
         """Per-column work, decided once: rows are many, columns few."""
         self._ref_index = next((i for i, n in self.columns if n == "seizure_ref"), -1)
-        self._level = [(i, n, self.parsers.get(n)) for i, n in self.columns
-                       if n not in ITEM_COLUMNS and n != "seizure_ref"]  # fmt: skip
+        self._level = [
+            (i, n, self.parsers.get(n))
+            for i, n in self.columns
+            if n not in ITEM_COLUMNS and n != "seizure_ref"
+        ]
         self._items = {n: i for i, n in self.columns if n in ITEM_COLUMNS}
         self._agencies: dict[str, Any] = {}
 
@@ -158,8 +161,14 @@ class SeizureAssembler:
             if earlier is None:
                 stored[name] = (parsed, row, text)
             elif earlier[0] is not parsed and earlier[0] != parsed:
-                self._problem(row, name, text, "conflicting_seizure_value",
-                              first=earlier[2], first_row=earlier[1])  # fmt: skip
+                self._problem(
+                    row,
+                    name,
+                    text,
+                    "conflicting_seizure_value",
+                    first=earlier[2],
+                    first_row=earlier[1],
+                )
         if row == draft.first_row:
             try:  # seizure_ref is never parsed with the other columns; its limit is 64
                 self.parsers["seizure_ref"](draft.ref)
@@ -182,8 +191,9 @@ class SeizureAssembler:
         if earlier is None:
             draft.values[name] = (parsed, row, text)
         elif earlier[0] != parsed:
-            self._problem(row, name, text, "conflicting_seizure_value",
-                          first=earlier[2], first_row=earlier[1])  # fmt: skip
+            self._problem(
+                row, name, text, "conflicting_seizure_value", first=earlier[2], first_row=earlier[1]
+            )
 
     def _agency(self, row: int, text: str) -> Any:
         agency = self.context.find_agency(text)
@@ -230,9 +240,13 @@ class SeizureAssembler:
         allowed = drug.attrs.get("allowed_units")
         if allowed and unit.code not in allowed:
             self._problem(
-                row, "unit", parsed["unit_text"], "unit_not_allowed",
-                drug=drug.label_en, drug_ru=drug.label_ru,
-            )  # fmt: skip
+                row,
+                "unit",
+                parsed["unit_text"],
+                "unit_not_allowed",
+                drug=drug.label_en,
+                drug_ru=drug.label_ru,
+            )
             return None
         form: Code | None = parsed.get("form")
         return ItemDraft(
@@ -259,10 +273,13 @@ class SeizureAssembler:
         draft.agency = agency
         if agency is not None and country is not None and agency.country != country.iso3:
             self._problem(
-                first, "reporting_country", draft.values["reporting_country"][2],
-                "agency_mismatch", expected=f"the country of {agency.code} ({agency.country})",
+                first,
+                "reporting_country",
+                draft.values["reporting_country"][2],
+                "agency_mismatch",
+                expected=f"the country of {agency.code} ({agency.country})",
                 expected_ru=f"стране ведомства {agency.code} ({agency.country})",
-            )  # fmt: skip
+            )
         iso3 = country.iso3 if country else None
         seized: PartialDate | None = values.get("seizure_date")
         if seized is not None and iso3 is not None:
@@ -285,10 +302,13 @@ class SeizureAssembler:
             return
         if seized.value.year < self.context.earliest_year:
             self._problem(
-                row, "seizure_date", raw, "out_of_range",
+                row,
+                "seizure_date",
+                raw,
+                "out_of_range",
                 rule=f"not before {self.context.earliest_year}",
                 rule_ru=f"не ранее {self.context.earliest_year} года",
-            )  # fmt: skip
+            )
             return
         draft.seized = seized
         draft.tz = COUNTRY_TIMEZONES.get(country, "UTC")
@@ -304,29 +324,46 @@ class SeizureAssembler:
         if bcp is not None and iso3 is not None and bcp.country != iso3:
             raw = draft.values["bcp"][2]
             self._problem(
-                draft.values["bcp"][1], "bcp", raw, "unknown_bcp", country=iso3,
+                draft.values["bcp"][1],
+                "bcp",
+                raw,
+                "unknown_bcp",
+                country=iso3,
                 hint=f"; it is a crossing point of {bcp.country}",
                 hint_ru=f"; это пункт пропуска страны {bcp.country}",
-            )  # fmt: skip
+            )
         lat, lon = values.get("latitude"), values.get("longitude")
         if (lat is None) != (lon is None):
             name = "longitude" if lat is not None else "latitude"
             given = draft.values.get("latitude") or draft.values.get("longitude")
             self._problem(
-                given[1] if given else first, name, "", "invalid_coordinates",
+                given[1] if given else first,
+                name,
+                "",
+                "invalid_coordinates",
                 rule="latitude and longitude go together",
-            )  # fmt: skip
+            )
             return
         if lat is None or lon is None:
             return
         row = draft.values["latitude"][1]
         if not -90 <= lat <= 90:
-            self._problem(row, "latitude", str(lat), "invalid_coordinates",
-                          rule="latitude must be within -90..90")  # fmt: skip
+            self._problem(
+                row,
+                "latitude",
+                str(lat),
+                "invalid_coordinates",
+                rule="latitude must be within -90..90",
+            )
             return
         if not -180 <= lon <= 180:
-            self._problem(row, "longitude", str(lon), "invalid_coordinates",
-                          rule="longitude must be within -180..180")  # fmt: skip
+            self._problem(
+                row,
+                "longitude",
+                str(lon),
+                "invalid_coordinates",
+                rule="longitude must be within -180..180",
+            )
             return
         if iso3 is None:
             return
@@ -338,8 +375,9 @@ class SeizureAssembler:
             if swapped:
                 rule += "; latitude and longitude seem swapped"
                 rule_ru += "; похоже, широта и долгота перепутаны"
-            self._problem(row, "latitude", f"{lat}, {lon}", "invalid_coordinates",
-                          rule=rule, rule_ru=rule_ru)  # fmt: skip
+            self._problem(
+                row, "latitude", f"{lat}, {lon}", "invalid_coordinates", rule=rule, rule_ru=rule_ru
+            )
 
     def _check_marking(self, draft: SeizureDraft, values: dict[str, Any]) -> None:
         draft.tlp = values.get("tlp") or self.context.default_tlp
@@ -353,10 +391,13 @@ class SeizureAssembler:
             column = "tlp" if "tlp" in draft.values else "distribution"
             cell = draft.values.get(column)
             self._problem(
-                cell[1] if cell else draft.first_row, column,
-                cell[2] if cell else draft.tlp, "marking_conflict", rule=problem,
+                cell[1] if cell else draft.first_row,
+                column,
+                cell[2] if cell else draft.tlp,
+                "marking_conflict",
+                rule=problem,
                 rule_ru=f"TLP:{draft.tlp} не допускает распространение {draft.distribution}",
-            )  # fmt: skip
+            )
 
     def _convert(self, item: ItemDraft, country: str) -> None:
         table = self.context.conversion
@@ -369,10 +410,13 @@ class SeizureAssembler:
         item.kg_eq = item.quantity * rule.kg_per_unit
         if item.kg_eq > self.context.max_item_kg_eq:
             self._problem(
-                item.row, "quantity", item.quantity_text, "out_of_range",
+                item.row,
+                "quantity",
+                item.quantity_text,
+                "out_of_range",
                 rule=f"more than {self.context.max_item_kg_eq:,} kg-equivalent",
                 rule_ru=f"более {self.context.max_item_kg_eq:,} кг-эквивалента",
-            )  # fmt: skip
+            )
         if item.purity_pct is not None:
             item.pure_kg = item.kg_eq * item.purity_pct / 100
         if item.substance_code == "heroin":

@@ -103,8 +103,14 @@ def _open(path: Path, settings: Settings) -> tuple[list[Sheet], list[Problem]]:
         return [], [_file_problem(path, "unreadable_file", str(path), detail="no such file")]
     size = path.stat().st_size
     if size > settings.import_max_bytes:
-        return [], [_file_problem(path, "file_too_large", f"{size:,} bytes",
-                                  limit=f"{settings.import_max_bytes:,} bytes")]  # fmt: skip
+        return [], [
+            _file_problem(
+                path,
+                "file_too_large",
+                f"{size:,} bytes",
+                limit=f"{settings.import_max_bytes:,} bytes",
+            )
+        ]
     try:
         return open_sheets(path), []
     except BrokenEncoding as error:
@@ -116,8 +122,17 @@ def _open(path: Path, settings: Settings) -> tuple[list[Sheet], list[Problem]]:
 def _limited(sheet: Sheet, limit: int, problems: list[Problem]) -> Iterator[tuple[int, list[Cell]]]:
     for count, row in enumerate(sheet.rows, start=1):
         if count > limit:
-            problems.append(Problem(sheet.file, sheet.name, row[0], "", f"{count:,} rows",
-                                    "file_too_large", {"limit": f"{limit:,} rows"}))  # fmt: skip
+            problems.append(
+                Problem(
+                    sheet.file,
+                    sheet.name,
+                    row[0],
+                    "",
+                    f"{count:,} rows",
+                    "file_too_large",
+                    {"limit": f"{limit:,} rows"},
+                )
+            )
             return
         yield row
 
@@ -125,9 +140,17 @@ def _limited(sheet: Sheet, limit: int, problems: list[Problem]) -> Iterator[tupl
 class _Job:
     """State of one run over the seizure rows (restarted once if groups are scattered)."""
 
-    def __init__(self, conn: Connection, result: ImportResult, context: JobContext,
-                 settings: Settings, skip_invalid: bool, persons: dict[str, list[Any]],
-                 person_sheet: Sheet | None, channel: str) -> None:  # fmt: skip
+    def __init__(
+        self,
+        conn: Connection,
+        result: ImportResult,
+        context: JobContext,
+        settings: Settings,
+        skip_invalid: bool,
+        persons: dict[str, list[Any]],
+        person_sheet: Sheet | None,
+        channel: str,
+    ) -> None:
         self.conn = conn
         self.result = result
         self.context = context
@@ -135,8 +158,13 @@ class _Job:
         self.skip_invalid = skip_invalid
         self.persons = persons
         self.person_sheet = person_sheet
-        self.writer = SeizureWriter(conn, job_id=result.job_id, node=settings.node_code,
-                                    now=datetime.now(UTC), channel=channel)  # fmt: skip
+        self.writer = SeizureWriter(
+            conn,
+            job_id=result.job_id,
+            node=settings.node_code,
+            now=datetime.now(UTC),
+            channel=channel,
+        )
         self.writer.user_id = context.importer.user_id
         self.failed = False
         self.problems: list[Problem] = []
@@ -155,9 +183,13 @@ class _Job:
         if not invalid and self.person_sheet is not None:
             for person in person_rows:
                 assert isinstance(person, PersonDraft)
-                found = check_against_seizure(person, draft, self.person_sheet,
-                                              self.settings.min_person_age,
-                                              self.settings.max_person_age)  # fmt: skip
+                found = check_against_seizure(
+                    person,
+                    draft,
+                    self.person_sheet,
+                    self.settings.min_person_age,
+                    self.settings.max_person_age,
+                )
                 if found:
                     self.problems.extend(found)
                     invalid = True
@@ -203,8 +235,14 @@ def import_file(
     seizure_sheets = [s for s in sheets if s.kind == "seizures"]
     person_sheets = [s for s in sheets if s.kind == "persons"]
     if len(seizure_sheets) != 1 or len(person_sheets) > 1:
-        result.errors.append(_file_problem(seizures_path, "missing_column", column="seizure_ref",
-                                           detail="no seizures sheet recognised"))  # fmt: skip
+        result.errors.append(
+            _file_problem(
+                seizures_path,
+                "missing_column",
+                column="seizure_ref",
+                detail="no seizures sheet recognised",
+            )
+        )
         return result
     for sheet in sheets:
         result.notes.extend(f"{sheet.file}: {note}" for note in sheet.notes)
@@ -225,8 +263,9 @@ def import_file(
         if agency_code is not None:
             context.only_agency = context.find_agency(agency_code)
             if context.only_agency is None:
-                result.errors.append(_file_problem(seizures_path, "unknown_code", agency_code,
-                                                   what="agency"))  # fmt: skip
+                result.errors.append(
+                    _file_problem(seizures_path, "unknown_code", agency_code, what="agency")
+                )
                 return result
         person_sheet = person_sheets[0] if person_sheets else None
         persons: dict[str, list[Any]] = {}
@@ -237,9 +276,20 @@ def import_file(
         for contiguous in (True, False):
             if not contiguous:
                 seizure_sheets = [s for s in open_sheets(seizures_path) if s.kind == "seizures"]
-            outcome = _run(conn, result, context, settings, seizure_sheets[0], person_sheet,
-                           persons, skip_invalid, dry_run, channel, progress,
-                           contiguous)  # fmt: skip
+            outcome = _run(
+                conn,
+                result,
+                context,
+                settings,
+                seizure_sheets[0],
+                person_sheet,
+                persons,
+                skip_invalid,
+                dry_run,
+                channel,
+                progress,
+                contiguous,
+            )
             if outcome:
                 break
     return result
@@ -256,10 +306,20 @@ def _grouped(
         yield from group
 
 
-def _run(conn: Connection, result: ImportResult, context: JobContext, settings: Settings,
-         sheet: Sheet, person_sheet: Sheet | None, persons: dict[str, list[Any]],
-         skip_invalid: bool, dry_run: bool, channel: str, progress: Progress | None,
-         contiguous: bool) -> bool:  # fmt: skip
+def _run(
+    conn: Connection,
+    result: ImportResult,
+    context: JobContext,
+    settings: Settings,
+    sheet: Sheet,
+    person_sheet: Sheet | None,
+    persons: dict[str, list[Any]],
+    skip_invalid: bool,
+    dry_run: bool,
+    channel: str,
+    progress: Progress | None,
+    contiguous: bool,
+) -> bool:
     """One pass; False when rows of a seizure turned out not to be adjacent."""
     header_errors = list(result.errors)
     transaction = conn.begin()
@@ -270,15 +330,22 @@ def _run(conn: Connection, result: ImportResult, context: JobContext, settings: 
             result.errors.extend(assembler.problems)
             transaction.rollback()
             return True
-        conn.execute(import_job.insert(), {
-            "id": result.job_id, "kind": "seizures",
-            "agency_id": context.only_agency.id if context.only_agency else None,
-            "user_id": context.importer.user_id, "file_name": sheet.file,
-            "sha256": result.sha256.get(sheet.file, ""), "started_at": datetime.now(UTC),
-        })  # fmt: skip
+        conn.execute(
+            import_job.insert(),
+            {
+                "id": result.job_id,
+                "kind": "seizures",
+                "agency_id": context.only_agency.id if context.only_agency else None,
+                "user_id": context.importer.user_id,
+                "file_name": sheet.file,
+                "sha256": result.sha256.get(sheet.file, ""),
+                "started_at": datetime.now(UTC),
+            },
+        )
         limit_problems: list[Problem] = []
-        rows: Iterator[tuple[int, list[Cell]]] = _limited(sheet, settings.import_max_rows,
-                                                          limit_problems)  # fmt: skip
+        rows: Iterator[tuple[int, list[Cell]]] = _limited(
+            sheet, settings.import_max_rows, limit_problems
+        )
         if not contiguous:
             ref_index = [h.strip().lower() for h in sheet.header].index("seizure_ref")
             rows = _grouped(rows, ref_index)
@@ -299,7 +366,10 @@ def _run(conn: Connection, result: ImportResult, context: JobContext, settings: 
         result.errors = header_errors + assembler.problems + job.problems + limit_problems
         counts = job.writer.counts
         result.created, result.updated, result.unchanged = (
-            counts.created, counts.updated, counts.unchanged)  # fmt: skip
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+        )
         result.pending, result.items, result.persons = counts.pending, counts.items, counts.persons
         if limit_problems or (result.errors and not skip_invalid) or dry_run:
             transaction.rollback()
@@ -307,23 +377,48 @@ def _run(conn: Connection, result: ImportResult, context: JobContext, settings: 
                 result.created = result.updated = result.unchanged = result.pending = 0
                 result.items = result.persons = 0
             return True
-        conn.execute(update(import_job).where(import_job.c.id == result.job_id).values(
-            finished_at=datetime.now(UTC), created=result.created, updated=result.updated,
-            unchanged=result.unchanged, skipped=result.skipped, items=result.items,
-            persons=result.persons))  # fmt: skip
+        conn.execute(
+            update(import_job)
+            .where(import_job.c.id == result.job_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                skipped=result.skipped,
+                items=result.items,
+                persons=result.persons,
+            )
+        )
         # One event per job, not per seizure: consumers read the job's seizures by job id.
-        conn.execute(event_outbox.insert(), {
-            "at": datetime.now(UTC), "event_type": "seizures_imported",
-            "object_type": "import_job", "object_id": result.job_id,
-            "payload": json.dumps({"created": result.created, "updated": result.updated}),
-        })  # fmt: skip
-        audit.record(conn, node=settings.node_code, action="import", channel="system",
-                     actor_user_id=context.importer.user_id,
-                     actor_agency_id=context.importer.agency_id, object_type="import_job",
-                     object_ids=[result.job_id],
-                     details={"files": result.sha256, "created": result.created,
-                              "updated": result.updated, "unchanged": result.unchanged,
-                              "skipped": result.skipped, "rows": result.rows})  # fmt: skip
+        conn.execute(
+            event_outbox.insert(),
+            {
+                "at": datetime.now(UTC),
+                "event_type": "seizures_imported",
+                "object_type": "import_job",
+                "object_id": result.job_id,
+                "payload": json.dumps({"created": result.created, "updated": result.updated}),
+            },
+        )
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="import",
+            channel="system",
+            actor_user_id=context.importer.user_id,
+            actor_agency_id=context.importer.agency_id,
+            object_type="import_job",
+            object_ids=[result.job_id],
+            details={
+                "files": result.sha256,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "skipped": result.skipped,
+                "rows": result.rows,
+            },
+        )
         transaction.commit()
         result.committed = True
         return True
@@ -359,8 +454,11 @@ def _stored_persons(conn: Connection, job: _Job, result: ImportResult) -> None:
         ).where(seizure.c.local_ref == ref)
         if only is not None:
             query = query.where(seizure.c.owner_agency_id == only.id)
-        found = [r for r in conn.execute(query).all()
-                 if job.context.importer.may_import_for(by_id[r.owner_agency_id])]  # fmt: skip
+        found = [
+            r
+            for r in conn.execute(query).all()
+            if job.context.importer.may_import_for(by_id[r.owner_agency_id])
+        ]
         if len(found) != 1:
             first_row = next((p.row if isinstance(p, PersonDraft) else p) for p in rows)
             job.problems.append(sheet.problem(first_row, "seizure_ref", ref, "unknown_seizure_ref"))
@@ -368,9 +466,15 @@ def _stored_persons(conn: Connection, job: _Job, result: ImportResult) -> None:
             job.failed = True
             continue
         stored = found[0]
-        draft = SeizureDraft(ref=ref, first_row=0, agency=by_id[stored.owner_agency_id],
-                             seized=parse_date(stored.seized_local.replace("T", " ")),
-                             tlp=stored.tlp, distribution=stored.distribution,
-                             handling=stored.handling, h3_text=stored.h3_text)  # fmt: skip
+        draft = SeizureDraft(
+            ref=ref,
+            first_row=0,
+            agency=by_id[stored.owner_agency_id],
+            seized=parse_date(stored.seized_local.replace("T", " ")),
+            tlp=stored.tlp,
+            distribution=stored.distribution,
+            handling=stored.handling,
+            h3_text=stored.h3_text,
+        )
         if job.check(draft) and (not job.failed or job.skip_invalid):
             job.writer.counts.persons += job.writer.persons.replace_for_seizure(stored.id, draft)

@@ -8,26 +8,54 @@ from dozor.domain.codes import code_list
 from dozor.ingest.template import PERSON_COLUMNS, SEIZURE_COLUMNS
 
 EXAMPLE_SEIZURE = {
-    "seizure_ref": "KAZ-CUSTOMS/2024/000001", "reporting_country": "KAZ",
-    "reporting_agency": "KAZ-CUSTOMS", "seizure_date": "2024-05-14 09:30",
-    "location_type": "bcp_road", "bcp": "zhibek_zholy", "drug": "героин", "quantity": "12,5",
-    "unit": "кг", "form": "powder", "mode_of_transport": "road", "conveyance_type": "truck",
-    "direction": "import", "concealment": "vehicle_built_compartment",
-    "origin_country": "AFG", "transit_countries": "TJK;UZB", "destination_country": "RUS",
-    "persons_arrested": "1", "tlp": "AMBER", "distribution": "national", "handling_code": "H0",
-}  # fmt: skip
+    "seizure_ref": "KAZ-CUSTOMS/2024/000001",
+    "reporting_country": "KAZ",
+    "reporting_agency": "KAZ-CUSTOMS",
+    "seizure_date": "2024-05-14 09:30",
+    "location_type": "bcp_road",
+    "bcp": "zhibek_zholy",
+    "drug": "героин",
+    "quantity": "12,5",
+    "unit": "кг",
+    "form": "powder",
+    "mode_of_transport": "road",
+    "conveyance_type": "truck",
+    "direction": "import",
+    "concealment": "vehicle_built_compartment",
+    "origin_country": "AFG",
+    "transit_countries": "TJK;UZB",
+    "destination_country": "RUS",
+    "persons_arrested": "1",
+    "tlp": "AMBER",
+    "distribution": "national",
+    "handling_code": "H0",
+}
 EXAMPLE_PERSON = {
-    "seizure_ref": "KAZ-CUSTOMS/2024/000001", "role": "driver", "surname": "Юсупов",
-    "given_name": "Бахтиёр", "date_of_birth": "12.03.1985", "sex": "M", "nationality": "UZB",
-    "passport_country": "UZB", "passport_number": "AB1234567", "phone": "+998 90 123 45 67",
-    "vehicle_plate": "01 A 123 BC", "vehicle_country": "UZB",
-}  # fmt: skip
+    "seizure_ref": "KAZ-CUSTOMS/2024/000001",
+    "role": "driver",
+    "surname": "Юсупов",
+    "given_name": "Бахтиёр",
+    "date_of_birth": "12.03.1985",
+    "sex": "M",
+    "nationality": "UZB",
+    "passport_country": "UZB",
+    "passport_number": "AB1234567",
+    "phone": "+998 90 123 45 67",
+    "vehicle_plate": "01 A 123 BC",
+    "vehicle_country": "UZB",
+}
 VALUE_LISTS = {
-    "drug": "substances", "unit": "units", "form": "forms", "location_type": "location_types",
-    "mode_of_transport": "transport_modes", "conveyance_type": "conveyance_types",
-    "direction": "directions", "concealment": "concealment_methods", "role": "person_roles",
+    "drug": "substances",
+    "unit": "units",
+    "form": "forms",
+    "location_type": "location_types",
+    "mode_of_transport": "transport_modes",
+    "conveyance_type": "conveyance_types",
+    "direction": "directions",
+    "concealment": "concealment_methods",
+    "role": "person_roles",
     "sex": "sexes",
-}  # fmt: skip
+}
 
 
 def write_template(path: Path, lang: str = "en") -> None:
@@ -48,8 +76,11 @@ def write_template(path: Path, lang: str = "en") -> None:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     values = workbook.create_sheet("values" if lang == "en" else "значения")
-    header = ["column", "code", "English", "Russian"] if lang == "en" else [
-        "столбец", "код", "английский", "русский"]  # fmt: skip
+    header = (
+        ["column", "code", "English", "Russian"]
+        if lang == "en"
+        else ["столбец", "код", "английский", "русский"]
+    )
     values.append(header)
     for column, list_name in VALUE_LISTS.items():
         for entry in code_list(list_name):

@@ -110,21 +110,24 @@ def read_rows(sheet: Sheet, problems: list[Problem]) -> Iterator[dict[str, Any]]
         iso3 = text("msCode").upper()
         country = lookup_country(iso3) if iso3 else None
         if country is None:
-            problems.append(sheet.problem(row_no, "msCode", shown(iso3), "unknown_code",
-                                          what="country"))  # fmt: skip
+            problems.append(
+                sheet.problem(row_no, "msCode", shown(iso3), "unknown_code", what="country")
+            )
         year_cell = cell("Reference year")
         try:
             year = int(str(year_cell).strip()) if year_cell is not None else 0
         except ValueError:
             year = 0
         if not 1900 <= year <= 2100:
-            problems.append(sheet.problem(row_no, "Reference year", shown(year_cell),
-                                          "invalid_number"))  # fmt: skip
+            problems.append(
+                sheet.problem(row_no, "Reference year", shown(year_cell), "invalid_number")
+            )
         try:
             kilograms = kilograms_text(cell("Kilograms"))
         except InvalidValue as error:
-            problems.append(sheet.problem(row_no, "Kilograms", shown(cell("Kilograms")),
-                                          error.code))  # fmt: skip
+            problems.append(
+                sheet.problem(row_no, "Kilograms", shown(cell("Kilograms")), error.code)
+            )
             kilograms = None
         if len(problems) > bad or country is None:
             continue
@@ -151,8 +154,9 @@ def import_annual(
     engine: Engine, settings: Settings, path: Path, sheet: Sheet, *, dry_run: bool = False
 ) -> ImportResult:
     """Import (or re-import) an annual-totals sheet in one transaction."""
-    result = ImportResult(job_id=uuid7(), files=[path.name], sha256={path.name: file_sha256(path)},
-                          dry_run=dry_run)  # fmt: skip
+    result = ImportResult(
+        job_id=uuid7(), files=[path.name], sha256={path.name: file_sha256(path)}, dry_run=dry_run
+    )
     problems: list[Problem] = []
     rows = list(read_rows(sheet, problems))
     result.rows = len(rows) + len({p.row for p in problems if p.row > 1})
@@ -163,16 +167,30 @@ def import_annual(
     pairs = sorted({(r["country"], r["year"]) for r in rows})
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(import_job.insert(), {
-            "id": result.job_id, "kind": "annual", "file_name": path.name,
-            "sha256": result.sha256[path.name], "started_at": now,
-        })  # fmt: skip
+        conn.execute(
+            import_job.insert(),
+            {
+                "id": result.job_id,
+                "kind": "annual",
+                "file_name": path.name,
+                "sha256": result.sha256[path.name],
+                "started_at": now,
+            },
+        )
         before: Counter[tuple[Any, ...]] = Counter()
         for start in range(0, len(pairs), 200):
             chunk = pairs[start : start + 200]
-            condition = and_(official_annual_total.c.source == SOURCE, or_(*(
-                and_(official_annual_total.c.country == c, official_annual_total.c.year == y)
-                for c, y in chunk)))  # fmt: skip
+            condition = and_(
+                official_annual_total.c.source == SOURCE,
+                or_(
+                    *(
+                        and_(
+                            official_annual_total.c.country == c, official_annual_total.c.year == y
+                        )
+                        for c, y in chunk
+                    )
+                ),
+            )
             before.update(tuple(r) for r in conn.execute(select(*_fact_columns()).where(condition)))
             conn.execute(delete(official_annual_total).where(condition))
         after = Counter(tuple(r[c.name] for c in _fact_columns()) for r in rows)
@@ -182,11 +200,23 @@ def import_annual(
             row["import_job_id"] = result.job_id
         conn.execute(official_annual_total.insert(), rows)
         result.created = len(rows) - result.unchanged
-        conn.execute(update(import_job).where(import_job.c.id == result.job_id).values(
-            finished_at=datetime.now(UTC), created=len(rows)))  # fmt: skip
-        audit.record(conn, node=settings.node_code, action="import", object_type="import_job",
-                     object_ids=[result.job_id],
-                     details={"files": result.sha256, "kind": "annual", "rows": len(rows),
-                              "replaced": result.updated})  # fmt: skip
+        conn.execute(
+            update(import_job)
+            .where(import_job.c.id == result.job_id)
+            .values(finished_at=datetime.now(UTC), created=len(rows))
+        )
+        audit.record(
+            conn,
+            node=settings.node_code,
+            action="import",
+            object_type="import_job",
+            object_ids=[result.job_id],
+            details={
+                "files": result.sha256,
+                "kind": "annual",
+                "rows": len(rows),
+                "replaced": result.updated,
+            },
+        )
     result.committed = True
     return result

@@ -76,10 +76,16 @@ def _by_iso3(value: Any) -> Any:
 
 # How a parsed cell is stored: code-list entries by code, countries by ISO3.
 _STORED = {
-    "reporting_country": _by_iso3, "origin_country": _by_iso3, "departure_country": _by_iso3,
-    "destination_country": _by_iso3, "location_type": _by_code, "bcp": _by_code,
-    "mode_of_transport": _by_code, "conveyance_type": _by_code, "direction": _by_code,
-}  # fmt: skip
+    "reporting_country": _by_iso3,
+    "origin_country": _by_iso3,
+    "departure_country": _by_iso3,
+    "destination_country": _by_iso3,
+    "location_type": _by_code,
+    "bcp": _by_code,
+    "mode_of_transport": _by_code,
+    "conveyance_type": _by_code,
+    "direction": _by_code,
+}
 
 
 def _grading_version(source: Any, info: Any) -> int | None:
@@ -170,8 +176,9 @@ def _json_default(value: Any) -> str:
 
 
 # Derived from other columns (seized_local + tz, quantity × factor), so left out of the hash.
-_DERIVED = frozenset({"seized_at", "seized_date", "total_kg_eq", "quantity_kg_eq", "pure_kg",
-                      "heroin_eq_kg"})  # fmt: skip
+_DERIVED = frozenset(
+    {"seized_at", "seized_date", "total_kg_eq", "quantity_kg_eq", "pure_kg", "heroin_eq_kg"}
+)
 
 
 def content_hash(row: dict[str, Any], items: list[dict[str, Any]], legs: list[Any]) -> str:
@@ -269,8 +276,10 @@ class SeizureWriter:
             assert draft.agency is not None
             by_agency.setdefault(draft.agency.id, []).append(draft.ref)
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        columns = [seizure.c[name] for name in ("id", "owner_agency_id", "local_ref",
-                                                 "content_hash", "version", "status")]  # fmt: skip
+        columns = [
+            seizure.c[name]
+            for name in ("id", "owner_agency_id", "local_ref", "content_hash", "version", "status")
+        ]
         for agency_id, refs in by_agency.items():
             query = select(*columns).where(
                 seizure.c.owner_agency_id == agency_id, seizure.c.local_ref.in_(refs)
@@ -307,16 +316,26 @@ class SeizureWriter:
         }
 
     def _event(self, kind: str, seizure_id: str) -> dict[str, Any]:
-        return {"at": self.now, "event_type": kind, "object_type": "seizure",
-                "object_id": seizure_id, "payload": None}  # fmt: skip
+        return {
+            "at": self.now,
+            "event_type": kind,
+            "object_type": "seizure",
+            "object_id": seizure_id,
+            "payload": None,
+        }
 
     def snapshot(self, seizure_id: str) -> str:
         """Canonical JSON of a stored seizure with its items and route legs."""
         row = self.conn.execute(select(seizure).where(seizure.c.id == seizure_id)).mappings().one()
-        items = self.conn.execute(
-            select(seizure_item).where(seizure_item.c.seizure_id == seizure_id)
-            .order_by(seizure_item.c.line_no)
-        ).mappings().all()  # fmt: skip
+        items = (
+            self.conn.execute(
+                select(seizure_item)
+                .where(seizure_item.c.seizure_id == seizure_id)
+                .order_by(seizure_item.c.line_no)
+            )
+            .mappings()
+            .all()
+        )
         legs = (
             self.conn.execute(
                 select(route_leg)
@@ -326,8 +345,11 @@ class SeizureWriter:
             .mappings()
             .all()
         )
-        data = {"seizure": dict(row), "items": [dict(i) for i in items],
-                "route_legs": [dict(leg) for leg in legs]}  # fmt: skip
+        data = {
+            "seizure": dict(row),
+            "items": [dict(i) for i in items],
+            "route_legs": [dict(leg) for leg in legs],
+        }
         return json.dumps(data, sort_keys=True, default=_json_default, ensure_ascii=False)
 
     def _update(
@@ -339,22 +361,39 @@ class SeizureWriter:
         digest: str,
     ) -> None:
         seizure_id = found["id"]
-        self.conn.execute(seizure_version.insert(), {
-            "seizure_id": seizure_id, "version": found["version"],
-            "snapshot": self.snapshot(seizure_id), "changed_at": self.now,
-            "changed_by": None, "change_note": f"superseded by import {self.job_id}",
-        })  # fmt: skip
         self.conn.execute(
-            update(seizure).where(seizure.c.id == seizure_id).values(
-                **content, content_hash=digest, version=found["version"] + 1,
-                updated_at=self.now, updated_by=self.user_id, import_job_id=self.job_id,
+            seizure_version.insert(),
+            {
+                "seizure_id": seizure_id,
+                "version": found["version"],
+                "snapshot": self.snapshot(seizure_id),
+                "changed_at": self.now,
+                "changed_by": None,
+                "change_note": f"superseded by import {self.job_id}",
+            },
+        )
+        self.conn.execute(
+            update(seizure)
+            .where(seizure.c.id == seizure_id)
+            .values(
+                **content,
+                content_hash=digest,
+                version=found["version"] + 1,
+                updated_at=self.now,
+                updated_by=self.user_id,
+                import_job_id=self.job_id,
             )
-        )  # fmt: skip
+        )
         old = self.conn.execute(
-            select(seizure_item.c.id, seizure_item.c.substance_code, seizure_item.c.unit_reported,
-                   seizure_item.c.form).where(seizure_item.c.seizure_id == seizure_id)
+            select(
+                seizure_item.c.id,
+                seizure_item.c.substance_code,
+                seizure_item.c.unit_reported,
+                seizure_item.c.form,
+            )
+            .where(seizure_item.c.seizure_id == seizure_id)
             .order_by(seizure_item.c.line_no)
-        ).all()  # fmt: skip
+        ).all()
         pool: dict[tuple[Any, ...], list[str]] = {}
         for item_id, substance, unit, form in old:
             pool.setdefault((substance, unit, form), []).append(item_id)
@@ -367,9 +406,10 @@ class SeizureWriter:
             self.conn.execute(seizure_item.insert(), rows)
         self.conn.execute(delete(route_leg).where(route_leg.c.seizure_id == seizure_id))
         if legs:
-            self.conn.execute(route_leg.insert(), [
-                {"id": uuid7(), "seizure_id": seizure_id, **leg} for leg in legs
-            ])  # fmt: skip
+            self.conn.execute(
+                route_leg.insert(),
+                [{"id": uuid7(), "seizure_id": seizure_id, **leg} for leg in legs],
+            )
         self.counts.updated += 1
         self.counts.items += len(items)
 
@@ -397,8 +437,14 @@ class SeizureWriter:
                 default=_json_default,
                 ensure_ascii=False,
             )
-            self.conn.execute(seizure_pending.insert(), {
-                "seizure_id": seizure_id, "snapshot": snapshot, "content_hash": digest,
-                "import_job_id": self.job_id, "created_at": self.now,
-            })  # fmt: skip
+            self.conn.execute(
+                seizure_pending.insert(),
+                {
+                    "seizure_id": seizure_id,
+                    "snapshot": snapshot,
+                    "content_hash": digest,
+                    "import_job_id": self.job_id,
+                    "created_at": self.now,
+                },
+            )
         self.counts.pending += 1

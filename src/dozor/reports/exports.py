@@ -48,25 +48,34 @@ def seizure_rows(
     agencies = dict(conn.execute(select(agency.c.id, agency.c.code)).all())
     last_id = ""
     while True:
-        heads = conn.execute(
-            select(seizure, narrative_ok.label("narrative_ok"))
-            .where(seizure.c.id > last_id, visible).order_by(seizure.c.id).limit(batch)
-        ).mappings().all()  # fmt: skip
+        heads = (
+            conn.execute(
+                select(seizure, narrative_ok.label("narrative_ok"))
+                .where(seizure.c.id > last_id, visible)
+                .order_by(seizure.c.id)
+                .limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         if not heads:
             return
         ids = [h["id"] for h in heads]
         last_id = ids[-1]
         items: dict[str, list[Any]] = {}
-        for item in conn.execute(select(seizure_item).where(seizure_item.c.seizure_id.in_(ids))
-                                 .order_by(seizure_item.c.line_no)).mappings():  # fmt: skip
+        for item in conn.execute(
+            select(seizure_item)
+            .where(seizure_item.c.seizure_id.in_(ids))
+            .order_by(seizure_item.c.line_no)
+        ).mappings():
             items.setdefault(item["seizure_id"], []).append(item)
         legs: dict[str, list[Any]] = {}
-        for leg in conn.execute(select(route_leg).where(route_leg.c.seizure_id.in_(ids))
-                                .order_by(route_leg.c.seq)).mappings():  # fmt: skip
+        for leg in conn.execute(
+            select(route_leg).where(route_leg.c.seizure_id.in_(ids)).order_by(route_leg.c.seq)
+        ).mappings():
             legs.setdefault(leg["seizure_id"], []).append(leg)
         for head in heads:
-            yield from _rows_of(head, items.get(head["id"], []), legs.get(head["id"], []),
-                                agencies)  # fmt: skip
+            yield from _rows_of(head, items.get(head["id"], []), legs.get(head["id"], []), agencies)
 
 
 def _rows_of(
@@ -77,8 +86,9 @@ def _rows_of(
         by_role.setdefault(leg["role"], []).append(leg["country"])
     handling = head["handling"]
     if head["h3_text"]:
-        handling = ";".join(f"H3:{head['h3_text']}" if c == "H3" else c
-                            for c in handling.split(";"))  # fmt: skip
+        handling = ";".join(
+            f"H3:{head['h3_text']}" if c == "H3" else c for c in handling.split(";")
+        )
     common = {
         "seizure_ref": head["local_ref"],
         "reporting_country": head["reporting_country"],
@@ -130,13 +140,15 @@ def write_seizures(
     rows = seizure_rows(conn, viewer=viewer)
     if fmt == "xlsx":
         assert isinstance(out, Path)
-        return _write_xlsx(out, "seizures", None, EXPORT_COLUMNS,
-                           ([r[c] for c in EXPORT_COLUMNS] for r in rows))  # fmt: skip
+        return _write_xlsx(
+            out, "seizures", None, EXPORT_COLUMNS, ([r[c] for c in EXPORT_COLUMNS] for r in rows)
+        )
     return _write_text(out, fmt, EXPORT_COLUMNS, rows)
 
 
-def _write_text(out: TextIO | Path, fmt: str, columns: tuple[str, ...],
-                rows: Iterator[dict[str, Any]]) -> int:  # fmt: skip
+def _write_text(
+    out: TextIO | Path, fmt: str, columns: tuple[str, ...], rows: Iterator[dict[str, Any]]
+) -> int:
     handle = out.open("w", encoding="utf-8", newline="") if isinstance(out, Path) else out
     count = 0
     try:
@@ -156,8 +168,9 @@ def _write_text(out: TextIO | Path, fmt: str, columns: tuple[str, ...],
     return count
 
 
-def _write_xlsx(path: Path, sheet: str, title: str | None, columns: tuple[str, ...],
-                rows: Iterator[list[Any]]) -> int:  # fmt: skip
+def _write_xlsx(
+    path: Path, sheet: str, title: str | None, columns: tuple[str, ...], rows: Iterator[list[Any]]
+) -> int:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
@@ -214,9 +227,17 @@ def annual_rows(conn: Connection) -> Iterator[list[Any]]:
         official_annual_total.c.import_job_id, official_annual_total.c.row_no
     )
     for row in conn.execute(query).mappings():
-        yield [row["region"], row["subregion"], row["country_name"], row["drug_group_name"],
-               row["drug_subgroup_name"], row["drug_name"], row["year"],
-               _kilograms_value(row["kilograms"]), row["country"]]  # fmt: skip
+        yield [
+            row["region"],
+            row["subregion"],
+            row["country_name"],
+            row["drug_group_name"],
+            row["drug_subgroup_name"],
+            row["drug_name"],
+            row["year"],
+            _kilograms_value(row["kilograms"]),
+            row["country"],
+        ]
 
 
 def _exact(row: list[Any]) -> list[Any]:
@@ -228,8 +249,9 @@ def write_annual(conn: Connection, fmt: str, out: TextIO | Path) -> int:
     """Write the annual totals back in UNODC's layout (XLSX keeps UNODC's title row)."""
     if fmt == "xlsx":
         assert isinstance(out, Path)
-        return _write_xlsx(out, "Export", UNODC_TITLE, UNODC_COLUMNS,
-                           (_exact(r) for r in annual_rows(conn)))  # fmt: skip
+        return _write_xlsx(
+            out, "Export", UNODC_TITLE, UNODC_COLUMNS, (_exact(r) for r in annual_rows(conn))
+        )
     handle = out.open("w", encoding="utf-8", newline="") if isinstance(out, Path) else out
     count = 0
     try:
@@ -251,18 +273,24 @@ def template_view(
     legs = record.get("route_legs", [])
     items = record.get("items", [])
     head_source = {**record, "narrative_ok": "narrative" in record}
-    rows = list(_rows_of(head_source, items, legs, {record["owner_agency_id"]:
-                                                     record["owner_agency"]}))  # fmt: skip
+    rows = list(
+        _rows_of(head_source, items, legs, {record["owner_agency_id"]: record["owner_agency"]})
+    )
     level = set(SEIZURE_COLUMNS) - {"drug", "quantity", "unit", "form", "purity_pct"}
     head = {k: v for k, v in rows[0].items() if k in level and v != ""} if rows else {}
-    item_rows = [{k: r[k] for k in ("drug", "quantity", "unit", "form", "purity_pct") if r[k]}
-                 for r in rows]  # fmt: skip
+    item_rows = [
+        {k: r[k] for k in ("drug", "quantity", "unit", "form", "purity_pct") if r[k]} for r in rows
+    ]
     persons = []
     for entry in record.get("persons", []):
-        person = {"role": entry["role"], "surname": entry["surname"],
-                  "given_name": entry.get("given_name") or "",
-                  "patronymic": entry.get("patronymic") or "", "sex": entry.get("sex") or "",
-                  "nationality": entry.get("nationality") or ""}  # fmt: skip
+        person = {
+            "role": entry["role"],
+            "surname": entry["surname"],
+            "given_name": entry.get("given_name") or "",
+            "patronymic": entry.get("patronymic") or "",
+            "sex": entry.get("sex") or "",
+            "nationality": entry.get("nationality") or "",
+        }
         if entry.get("date_of_birth"):
             person["date_of_birth"] = str(entry["date_of_birth"])
         if entry.get("phones"):

@@ -30,9 +30,9 @@ def _sqlite_bool(value: bool | None) -> int | None:
 
 
 @cache
-def _plan(table: Table, columns: tuple[str, ...], dialect: str) -> tuple[
-    str, tuple[tuple[int, Callable[[Any], Any]], ...]
-]:  # fmt: skip
+def _plan(
+    table: Table, columns: tuple[str, ...], dialect: str
+) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     mark = "?" if dialect == "sqlite" else "%s"
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join(mark for _ in columns)

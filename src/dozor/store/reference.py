@@ -89,8 +89,10 @@ def _load_substances(conn: Connection) -> None:
 
 def _mark_versions(conn: Connection) -> None:
     now = datetime.now(UTC)
-    for name, version in (("reference", REFERENCE_VERSION),
-                          ("conversion", CURRENT_CONVERSION_VERSION)):  # fmt: skip
+    for name, version in (
+        ("reference", REFERENCE_VERSION),
+        ("conversion", CURRENT_CONVERSION_VERSION),
+    ):
         found = conn.execute(
             select(schema.reference_version.c.name).where(schema.reference_version.c.name == name)
         ).first()
@@ -109,8 +111,11 @@ def _mark_versions(conn: Connection) -> None:
 
 def _load_node(conn: Connection, settings: Settings) -> None:
     found = conn.execute(select(schema.node.c.id).where(schema.node.c.is_self.is_(True))).first()
-    values = {"code": settings.node_code, "role": settings.node_role,
-              "country": settings.node_country}  # fmt: skip
+    values = {
+        "code": settings.node_code,
+        "role": settings.node_role,
+        "country": settings.node_country,
+    }
     if found:
         conn.execute(update(schema.node).where(schema.node.c.id == found.id).values(**values))
     else:

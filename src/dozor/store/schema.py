@@ -330,6 +330,7 @@ seizure_person = Table(
     Column("status", String(16)),
     Column("row_no", Integer),
     UniqueConstraint("seizure_id", "person_id", name="uq_seizure_person"),
+    Index("ix_seizure_person_person", "person_id"),
 )
 
 conveyance = Table(
@@ -356,6 +357,7 @@ seizure_conveyance = Table(
     Column("conveyance_id", String(ID), ForeignKey("conveyance.id"), nullable=False),
     Column("role", String(16), nullable=False),
     UniqueConstraint("seizure_id", "conveyance_id", name="uq_seizure_conveyance"),
+    Index("ix_seizure_conveyance_conveyance", "conveyance_id"),
 )
 
 person_conveyance = Table(
@@ -436,6 +438,7 @@ audit_log = Table(
     Column("details", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    Index("ix_audit_action_actor", "action", "actor_user_id", "at"),
 )
 
 event_outbox = Table(

@@ -53,8 +53,9 @@ def _run(
             refused = error
     lang = request_lang(request, principal.ui_lang)
     headers = {"Retry-After": "3600"} if refused.status == 429 else None
-    raise HTTPException(refused.status, {"code": refused.code, "message": refused.message(lang)},
-                        headers=headers)  # fmt: skip
+    raise HTTPException(
+        refused.status, {"code": refused.code, "message": refused.message(lang)}, headers=headers
+    )
 
 
 def _rollback_on_refusal(
@@ -66,8 +67,9 @@ def _rollback_on_refusal(
             return work(conn)
     except hits.AccessError as error:
         lang = request_lang(request, principal.ui_lang)
-        raise HTTPException(error.status, {"code": error.code,
-                                           "message": error.message(lang)}) from None  # fmt: skip
+        raise HTTPException(
+            error.status, {"code": error.code, "message": error.message(lang)}
+        ) from None
 
 
 @router.get("/hits")
@@ -85,9 +87,14 @@ def hit_query(
     except ValueError as error:
         raise HTTPException(422, {"code": "invalid_selector", "message": str(error)}) from None
     channel = _channel(request)
-    return _run(engine, request, principal,
-                lambda conn: hits.query_selector(conn, principal, selector_type, value, reason,
-                                                 settings=settings, channel=channel))  # fmt: skip
+    return _run(
+        engine,
+        request,
+        principal,
+        lambda conn: hits.query_selector(
+            conn, principal, selector_type, value, reason, settings=settings, channel=channel
+        ),
+    )
 
 
 @router.post("/access-requests", status_code=201)
@@ -105,7 +112,7 @@ def create_access_request(
                 "priority": "routine",
             }
         ],
-    ),  # fmt: skip
+    ),
     principal: Principal = Depends(require_principal),
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings),
@@ -115,11 +122,17 @@ def create_access_request(
 
     def work(conn: Connection) -> dict[str, Any]:
         request_id = requests.request_access(
-            conn, principal, str(body.get("hit_ref") or ""), str(body.get("purpose") or ""),
-            str(body.get("justification") or ""), str(body.get("legal_basis") or ""),
-            body.get("requested_scope") or [], str(body.get("priority") or "routine"),
-            settings=settings, channel=channel,
-        )  # fmt: skip
+            conn,
+            principal,
+            str(body.get("hit_ref") or ""),
+            str(body.get("purpose") or ""),
+            str(body.get("justification") or ""),
+            str(body.get("legal_basis") or ""),
+            body.get("requested_scope") or [],
+            str(body.get("priority") or "routine"),
+            settings=settings,
+            channel=channel,
+        )
         found = requests.get_request(conn, principal, request_id)
         assert found is not None
         return found
@@ -169,7 +182,7 @@ def decide_access_request(
                 "tlp": "AMBER",
             }
         ],
-    ),  # fmt: skip
+    ),
     principal: Principal = Depends(require_principal),
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings),
@@ -180,10 +193,24 @@ def decide_access_request(
     days = body.get("expires_days")
     if days is not None and not isinstance(days, int):
         raise HTTPException(422, {"code": "invalid_number", "message": "expires_days: integer"})
-    return _rollback_on_refusal(engine, request, principal, lambda conn: requests.decide(
-        conn, principal, id, str(body.get("decision") or ""), body.get("reason"),
-        body.get("scope"), days, str(body.get("handling") or "H2"),
-        str(body.get("tlp") or "AMBER"), settings=settings, channel=channel))  # fmt: skip
+    return _rollback_on_refusal(
+        engine,
+        request,
+        principal,
+        lambda conn: requests.decide(
+            conn,
+            principal,
+            id,
+            str(body.get("decision") or ""),
+            body.get("reason"),
+            body.get("scope"),
+            days,
+            str(body.get("handling") or "H2"),
+            str(body.get("tlp") or "AMBER"),
+            settings=settings,
+            channel=channel,
+        ),
+    )
 
 
 @router.post("/access-requests/{id}/withdraw")
@@ -218,6 +245,12 @@ def revoke_grant(
     """The owner supervisor revokes a grant (with every grant of the same decision)."""
     channel = _channel(request)
     reason = (body or {}).get("reason")
-    revoked = _rollback_on_refusal(engine, request, principal, lambda conn: requests.revoke_grant(
-        conn, principal, id, reason, settings=settings, channel=channel))  # fmt: skip
+    revoked = _rollback_on_refusal(
+        engine,
+        request,
+        principal,
+        lambda conn: requests.revoke_grant(
+            conn, principal, id, reason, settings=settings, channel=channel
+        ),
+    )
     return {"revoked": revoked}

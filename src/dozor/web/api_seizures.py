@@ -26,8 +26,13 @@ WRITE_ROLES = {"officer", "supervisor"}
 
 
 def _author(principal: Principal) -> Author:
-    return Author(principal.user_id, principal.agency_id, principal.agency_code,
-                  principal.country, "national_admin" in principal.roles)  # fmt: skip
+    return Author(
+        principal.user_id,
+        principal.agency_id,
+        principal.agency_code,
+        principal.country,
+        "national_admin" in principal.roles,
+    )
 
 
 def _require_write(principal: Principal) -> None:
@@ -38,10 +43,13 @@ def _require_write(principal: Principal) -> None:
 
 
 def _errors(result: ImportResult, lang: str) -> JSONResponse:
-    return JSONResponse(status_code=422, content={
-        "detail": "validation failed",
-        "errors": [p.as_dict(lang) for p in result.errors],
-    })  # fmt: skip
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": "validation failed",
+            "errors": [p.as_dict(lang) for p in result.errors],
+        },
+    )
 
 
 @router.get("")
@@ -63,13 +71,22 @@ def list_seizures(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Seizures the caller may read, newest first, with the total for pagination."""
-    filters = reads.SeizureFilter(country=country, agency=agency, status=status,
-                                  date_from=date_from, date_to=date_to, drug=drug,
-                                  drug_group=drug_group, bcp=bcp, q=q)  # fmt: skip
+    filters = reads.SeizureFilter(
+        country=country,
+        agency=agency,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        drug=drug,
+        drug_group=drug_group,
+        bcp=bcp,
+        q=q,
+    )
     with engine.connect() as conn:
         try:
-            rows, total = reads.list_seizures(conn, principal, filters, sort=sort, limit=limit,
-                                              offset=offset)  # fmt: skip
+            rows, total = reads.list_seizures(
+                conn, principal, filters, sort=sort, limit=limit, offset=offset
+            )
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
     items = [{**r, "seizure_ref": r["local_ref"]} for r in rows]
@@ -182,8 +199,14 @@ def _merge(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _action(seizure_id: str, principal: Principal, engine: Engine, settings: Settings,
-            request: Request, run: Any) -> dict[str, Any]:  # fmt: skip
+def _action(
+    seizure_id: str,
+    principal: Principal,
+    engine: Engine,
+    settings: Settings,
+    request: Request,
+    run: Any,
+) -> dict[str, Any]:
     if principal.scope == "read":
         raise HTTPException(403, "this token is read-only")
     actor = workflow.Actor(principal.user_id, principal)
@@ -204,9 +227,13 @@ def _action(seizure_id: str, principal: Principal, engine: Engine, settings: Set
 
 
 @router.post("/{seizure_id}/submit")
-def submit(seizure_id: str, request: Request, principal: Principal = Depends(require_principal),
-           engine: Engine = Depends(get_engine),
-           settings: Settings = Depends(get_settings)) -> dict[str, Any]:  # fmt: skip
+def submit(
+    seizure_id: str,
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
     """draft → submitted."""
     return _action(
         seizure_id,
@@ -219,9 +246,13 @@ def submit(seizure_id: str, request: Request, principal: Principal = Depends(req
 
 
 @router.post("/{seizure_id}/validate")
-def validate(seizure_id: str, request: Request, principal: Principal = Depends(require_principal),
-             engine: Engine = Depends(get_engine),
-             settings: Settings = Depends(get_settings)) -> dict[str, Any]:  # fmt: skip
+def validate(
+    seizure_id: str,
+    request: Request,
+    principal: Principal = Depends(require_principal),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
     """submitted → validated (a supervisor who is not the author)."""
     return _action(
         seizure_id,
@@ -234,26 +265,50 @@ def validate(seizure_id: str, request: Request, principal: Principal = Depends(r
 
 
 @router.post("/{seizure_id}/release")
-def release(seizure_id: str, request: Request, body: dict[str, Any] = Body(...),
-            principal: Principal = Depends(require_principal),
-            engine: Engine = Depends(get_engine),
-            settings: Settings = Depends(get_settings)) -> dict[str, Any]:  # fmt: skip
+def release(
+    seizure_id: str,
+    request: Request,
+    body: dict[str, Any] = Body(...),
+    principal: Principal = Depends(require_principal),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
     """validated → released with ``{"distribution": "national|listed|region", ...}``."""
     distribution = str(body.get("distribution") or "")
-    return _action(seizure_id, principal, engine, settings, request,
-                   lambda c, a: workflow.release(
-                       c, a, seizure_id, distribution, node=settings.node_code,
-                       listed_agencies=body.get("listed_agencies"),
-                       listed_countries=body.get("listed_countries")))  # fmt: skip
+    return _action(
+        seizure_id,
+        principal,
+        engine,
+        settings,
+        request,
+        lambda c, a: workflow.release(
+            c,
+            a,
+            seizure_id,
+            distribution,
+            node=settings.node_code,
+            listed_agencies=body.get("listed_agencies"),
+            listed_countries=body.get("listed_countries"),
+        ),
+    )
 
 
 @router.post("/{seizure_id}/retract")
-def retract(seizure_id: str, request: Request, body: dict[str, Any] = Body(...),
-            principal: Principal = Depends(require_principal),
-            engine: Engine = Depends(get_engine),
-            settings: Settings = Depends(get_settings)) -> dict[str, Any]:  # fmt: skip
+def retract(
+    seizure_id: str,
+    request: Request,
+    body: dict[str, Any] = Body(...),
+    principal: Principal = Depends(require_principal),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
     """Retract with ``{"reason": "..."}``."""
     reason = str(body.get("reason") or "")
-    return _action(seizure_id, principal, engine, settings, request,
-                   lambda c, a: workflow.retract(c, a, seizure_id, reason,
-                                                 node=settings.node_code))  # fmt: skip
+    return _action(
+        seizure_id,
+        principal,
+        engine,
+        settings,
+        request,
+        lambda c, a: workflow.retract(c, a, seizure_id, reason, node=settings.node_code),
+    )

@@ -60,9 +60,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if name not in list_names():
             raise HTTPException(status_code=404, detail=f"no code list {name}")
         codes = code_list(name)
-        return {"name": name, "version": codes.version,
-                "entries": [{"code": e.code, "label_en": e.label_en, "label_ru": e.label_ru}
-                            for e in codes]}  # fmt: skip
+        return {
+            "name": name,
+            "version": codes.version,
+            "entries": [
+                {"code": e.code, "label_en": e.label_en, "label_ru": e.label_ru} for e in codes
+            ],
+        }
 
     @app.get("/api/v1/crossing-points", tags=["reference"])
     def crossing_points() -> dict[str, Any]:
@@ -77,9 +81,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         year: int | None = Query(None),
     ) -> dict[str, Any]:
         """UNODC's published annual seizure totals (kg), by country, year and drug."""
-        query = select(official_annual_total.c.country, official_annual_total.c.year,
-                       official_annual_total.c.drug_group, official_annual_total.c.drug_name,
-                       official_annual_total.c.kilograms)  # fmt: skip
+        query = select(
+            official_annual_total.c.country,
+            official_annual_total.c.year,
+            official_annual_total.c.drug_group,
+            official_annual_total.c.drug_name,
+            official_annual_total.c.kilograms,
+        )
         if country:
             query = query.where(official_annual_total.c.country == country.upper())
         if year:
@@ -87,20 +95,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         with engine.connect() as conn:
             rows = conn.execute(query.order_by(official_annual_total.c.row_no).limit(5000))
             data = [dict(r._mapping) for r in rows]
-        return {"source": "UNODC, dataUNODC Drug seizures", "unit": "kg",
-                "filters": {"country": country, "year": year}, "rows": data}  # fmt: skip
+        return {
+            "source": "UNODC, dataUNODC Drug seizures",
+            "unit": "kg",
+            "filters": {"country": country, "year": year},
+            "rows": data,
+        }
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         checks = readiness(engine, settings)
         with engine.connect() as conn:
-            totals = conn.execute(
-                select(official_annual_total.c.country, func.count())
-                .group_by(official_annual_total.c.country)
-                .where(official_annual_total.c.country.in_(["KAZ", "KGZ", "TJK", "TKM", "UZB"]))
-            ).all() if all(c.ok for c in checks) else []  # fmt: skip
-        items = "".join(f"<li>{escape(c.name)}: {'ok' if c.ok else 'FAIL'} "
-                        f"({escape(c.detail)})</li>" for c in checks)  # fmt: skip
+            totals = (
+                conn.execute(
+                    select(official_annual_total.c.country, func.count())
+                    .group_by(official_annual_total.c.country)
+                    .where(official_annual_total.c.country.in_(["KAZ", "KGZ", "TJK", "TKM", "UZB"]))
+                ).all()
+                if all(c.ok for c in checks)
+                else []
+            )
+        items = "".join(
+            f"<li>{escape(c.name)}: {'ok' if c.ok else 'FAIL'} ({escape(c.detail)})</li>"
+            for c in checks
+        )
         annual = "".join(f"<li>{escape(c)}: {n} rows</li>" for c, n in totals)
         return (
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

@@ -34,9 +34,19 @@ def readiness(engine: Engine, settings: Settings) -> list[Check]:
         with engine.connect() as conn:
             agencies = conn.execute(select(func.count()).select_from(agency)).scalar_one()
             points = conn.execute(select(func.count()).select_from(crossing_point)).scalar_one()
-        checks.append(Check("reference data", agencies > 0 and points > 0,
-                            f"{agencies} agencies, {points} crossing points"))  # fmt: skip
+        checks.append(
+            Check(
+                "reference data",
+                agencies > 0 and points > 0,
+                f"{agencies} agencies, {points} crossing points",
+            )
+        )
     offset = datetime(2025, 1, 1, tzinfo=ZoneInfo("Asia/Almaty")).utcoffset()
-    checks.append(Check("time zones", offset is not None and offset.total_seconds() == 5 * 3600,
-                        f"Asia/Almaty is UTC{offset} (tzdata 2024a or later needed)"))  # fmt: skip
+    checks.append(
+        Check(
+            "time zones",
+            offset is not None and offset.total_seconds() == 5 * 3600,
+            f"Asia/Almaty is UTC{offset} (tzdata 2024a or later needed)",
+        )
+    )
     return checks
