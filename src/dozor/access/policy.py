@@ -95,7 +95,8 @@ def _audience(
     listed_match = listed_audience.c.agency_id == agency_id
     if viewer.country is not None and member:
         listed_match = or_(listed_match, listed_audience.c.country == viewer.country)
-    listed = exists().where(listed_audience.c.object_id == table.c.id, listed_match)
+    # Uncorrelated IN-subqueries: evaluated once per query, not once per row.
+    listed = table.c.id.in_(select(listed_audience.c.object_id).where(listed_match))
     return or_(
         owner,
         and_(distribution == "national", same_country),
@@ -107,12 +108,12 @@ def _audience(
 
 
 def _granted(viewer: Viewer, table: Table, now: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        access_grant.c.object_id == table.c.id,
+    active = select(access_grant.c.object_id).where(
         access_grant.c.grantee_agency_id == viewer.agency_id,
         access_grant.c.revoked_at.is_(None),
         access_grant.c.expires_at > now,
     )
+    return table.c.id.in_(active)
 
 
 def effective_distribution() -> ColumnElement[str]:
