@@ -12,22 +12,65 @@ from hypothesis import strategies as st
 from dozor.domain.codes import Code, CodeList, code_list, fold, is_valid_cas, list_names
 
 EXPECTED_LISTS = {
-    "drug_groups", "substances", "units", "forms", "location_types", "transport_modes",
-    "conveyance_types", "concealment_methods", "detection_methods", "directions",
-    "subject_categories", "person_roles", "message_types", "priorities", "nps_chemical_groups",
-    "nps_effect_groups", "tlp", "distributions", "handling_codes", "source_types",
-    "reporting_channels", "identifications", "weight_bases", "sexes", "agency_kinds",
-    "memberships", "unit_kinds", "user_roles", "seizure_statuses",
-}  # fmt: skip
+    "drug_groups",
+    "substances",
+    "units",
+    "forms",
+    "location_types",
+    "transport_modes",
+    "conveyance_types",
+    "concealment_methods",
+    "detection_methods",
+    "directions",
+    "subject_categories",
+    "person_roles",
+    "message_types",
+    "priorities",
+    "nps_chemical_groups",
+    "nps_effect_groups",
+    "tlp",
+    "distributions",
+    "handling_codes",
+    "source_types",
+    "reporting_channels",
+    "identifications",
+    "weight_bases",
+    "sexes",
+    "agency_kinds",
+    "memberships",
+    "unit_kinds",
+    "user_roles",
+    "seizure_statuses",
+}
 
 EXPECTED_SIZES = {
-    "drug_groups": 9, "units": 14, "forms": 12, "location_types": 18, "transport_modes": 10,
-    "conveyance_types": 14, "concealment_methods": 14, "detection_methods": 13, "directions": 5,
-    "subject_categories": 8, "person_roles": 8, "message_types": 15, "priorities": 3,
-    "nps_chemical_groups": 12, "nps_effect_groups": 6, "tlp": 5, "distributions": 5,
-    "handling_codes": 4, "sexes": 3, "identifications": 3, "weight_bases": 3,
-    "agency_kinds": 9, "memberships": 2, "unit_kinds": 6, "user_roles": 8, "seizure_statuses": 5,
-}  # fmt: skip
+    "drug_groups": 9,
+    "units": 14,
+    "forms": 12,
+    "location_types": 18,
+    "transport_modes": 10,
+    "conveyance_types": 14,
+    "concealment_methods": 14,
+    "detection_methods": 13,
+    "directions": 5,
+    "subject_categories": 8,
+    "person_roles": 8,
+    "message_types": 15,
+    "priorities": 3,
+    "nps_chemical_groups": 12,
+    "nps_effect_groups": 6,
+    "tlp": 5,
+    "distributions": 5,
+    "handling_codes": 4,
+    "sexes": 3,
+    "identifications": 3,
+    "weight_bases": 3,
+    "agency_kinds": 9,
+    "memberships": 2,
+    "unit_kinds": 6,
+    "user_roles": 8,
+    "seizure_statuses": 5,
+}
 
 SEED_DRUGS = (
     "opium acetylated_opium heroin morphine poppy_straw codeine tramadol methadone buprenorphine "
@@ -292,9 +335,15 @@ def test_every_cas_passes_check_digit() -> None:
 
 @pytest.mark.parametrize(
     ("cas", "ok"),
-    [("108-24-7", True), ("7732-18-5", True), ("108-24-8", False), ("10824-7", False),
-     ("1-24-7", False), ("", False)],
-)  # fmt: skip
+    [
+        ("108-24-7", True),
+        ("7732-18-5", True),
+        ("108-24-8", False),
+        ("10824-7", False),
+        ("1-24-7", False),
+        ("", False),
+    ],
+)
 def test_is_valid_cas(cas: str, ok: bool) -> None:
     assert is_valid_cas(cas) is ok
 
@@ -323,11 +372,26 @@ def test_suggest() -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("кг", "kg"), ("гр", "g"), ("г", "g"), ("таб", "tablet"), ("табл.", "tablet"),
-     ("шт", "unit"), ("шт.", "unit"), ("pcs", "unit"), ("мл", "ml"), ("т", "t"), ("тн", "t"),
-     ("куст", "plant"), ("марок", "blotter"), ("упак", "package"), ("амп", "ampoule"),
-     ("KG", "kg"), ("Kilo", "kg")],
-)  # fmt: skip
+    [
+        ("кг", "kg"),
+        ("гр", "g"),
+        ("г", "g"),
+        ("таб", "tablet"),
+        ("табл.", "tablet"),
+        ("шт", "unit"),
+        ("шт.", "unit"),
+        ("pcs", "unit"),
+        ("мл", "ml"),
+        ("т", "t"),
+        ("тн", "t"),
+        ("куст", "plant"),
+        ("марок", "blotter"),
+        ("упак", "package"),
+        ("амп", "ampoule"),
+        ("KG", "kg"),
+        ("Kilo", "kg"),
+    ],
+)
 def test_unit_aliases(text: str, code: str) -> None:
     found = code_list("units").lookup(text)
     assert found is not None and found.code == code
@@ -348,10 +412,19 @@ def test_unit_dimensions() -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("M", "male"), ("м", "male"), ("муж", "male"), ("мужской", "male"), ("Male", "male"),
-     ("F", "female"), ("Ж", "female"), ("жен", "female"), ("женский", "female"),
-     ("unknown", "unknown")],
-)  # fmt: skip
+    [
+        ("M", "male"),
+        ("м", "male"),
+        ("муж", "male"),
+        ("мужской", "male"),
+        ("Male", "male"),
+        ("F", "female"),
+        ("Ж", "female"),
+        ("жен", "female"),
+        ("женский", "female"),
+        ("unknown", "unknown"),
+    ],
+)
 def test_sex_aliases(text: str, code: str) -> None:
     found = code_list("sexes").lookup(text)
     assert found is not None and found.code == code
@@ -361,8 +434,12 @@ def test_tlp() -> None:
     tlp = code_list("tlp")
     assert tlp.codes() == ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
     assert [t.attrs["rank"] for t in tlp] == [0, 1, 2, 3, 4]
-    for text, code in [("WHITE", "CLEAR"), ("TLP:WHITE", "CLEAR"), ("tlp:red", "RED"),
-                       ("amber+strict", "AMBER+STRICT")]:  # fmt: skip
+    for text, code in [
+        ("WHITE", "CLEAR"),
+        ("TLP:WHITE", "CLEAR"),
+        ("tlp:red", "RED"),
+        ("amber+strict", "AMBER+STRICT"),
+    ]:
         found = tlp.lookup(text)
         assert found is not None and found.code == code
     assert all(t.label_en == t.label_ru == f"TLP:{t.code}" for t in tlp)

@@ -64,19 +64,49 @@ def test_member_countries() -> None:
 @pytest.mark.parametrize(
     ("text", "iso3"),
     [
-        ("KZ", "KAZ"), ("kz", "KAZ"), ("KAZ", "KAZ"), ("Kazakhstan", "KAZ"), ("Казахстан", "KAZ"),
-        ("КАЗАХСТАН", "KAZ"), ("Kazakstan", "KAZ"), ("Республика Казахстан", "KAZ"),
-        ("Киргизия", "KGZ"), ("Kyrgyz Republic", "KGZ"), ("Кыргызстан", "KGZ"),
-        ("Туркмения", "TKM"), ("Usbekistan", "UZB"), ("O'zbekiston", "UZB"), ("Узбекистан", "UZB"),
-        ("РФ", "RUS"), ("Россия", "RUS"), ("Russia", "RUS"), ("Russian Federation", "RUS"),
-        ("Российская Федерация", "RUS"), ("КНР", "CHN"), ("Китай", "CHN"), ("China", "CHN"),
-        ("Афганистан", "AFG"), ("ИРА", "AFG"), ("Iran", "IRN"), ("Иран", "IRN"),
-        ("США", "USA"), ("USA", "USA"), ("United States of America", "USA"), ("UK", "GBR"),
-        ("Великобритания", "GBR"), ("Türkiye", "TUR"), ("Turkey", "TUR"), ("Турция", "TUR"),
-        ("Соединенное Королевство", "GBR"), ("Белоруссия", "BLR"), ("ОАЭ", "ARE"),
-        ("Таджикистан", "TJK"), ("Tajikistan", "TJK"), ("Pakistan", "PAK"),
+        ("KZ", "KAZ"),
+        ("kz", "KAZ"),
+        ("KAZ", "KAZ"),
+        ("Kazakhstan", "KAZ"),
+        ("Казахстан", "KAZ"),
+        ("КАЗАХСТАН", "KAZ"),
+        ("Kazakstan", "KAZ"),
+        ("Республика Казахстан", "KAZ"),
+        ("Киргизия", "KGZ"),
+        ("Kyrgyz Republic", "KGZ"),
+        ("Кыргызстан", "KGZ"),
+        ("Туркмения", "TKM"),
+        ("Usbekistan", "UZB"),
+        ("O'zbekiston", "UZB"),
+        ("Узбекистан", "UZB"),
+        ("РФ", "RUS"),
+        ("Россия", "RUS"),
+        ("Russia", "RUS"),
+        ("Russian Federation", "RUS"),
+        ("Российская Федерация", "RUS"),
+        ("КНР", "CHN"),
+        ("Китай", "CHN"),
+        ("China", "CHN"),
+        ("Афганистан", "AFG"),
+        ("ИРА", "AFG"),
+        ("Iran", "IRN"),
+        ("Иран", "IRN"),
+        ("США", "USA"),
+        ("USA", "USA"),
+        ("United States of America", "USA"),
+        ("UK", "GBR"),
+        ("Великобритания", "GBR"),
+        ("Türkiye", "TUR"),
+        ("Turkey", "TUR"),
+        ("Турция", "TUR"),
+        ("Соединенное Королевство", "GBR"),
+        ("Белоруссия", "BLR"),
+        ("ОАЭ", "ARE"),
+        ("Таджикистан", "TJK"),
+        ("Tajikistan", "TJK"),
+        ("Pakistan", "PAK"),
     ],
-)  # fmt: skip
+)
 def test_lookup_country(text: str, iso3: str) -> None:
     found = lookup_country(text)
     assert found is not None, text
@@ -85,9 +115,16 @@ def test_lookup_country(text: str, iso3: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "iso3"),
-    [("без гражданства", "XXA"), ("XXA", "XXA"), ("Stateless", "XXA"), ("XXB", "XXB"),
-     ("XXC", "XXC"), ("XXX", "XXX"), ("Лицо без гражданства", "XXA")],
-)  # fmt: skip
+    [
+        ("без гражданства", "XXA"),
+        ("XXA", "XXA"),
+        ("Stateless", "XXA"),
+        ("XXB", "XXB"),
+        ("XXC", "XXC"),
+        ("XXX", "XXX"),
+        ("Лицо без гражданства", "XXA"),
+    ],
+)
 def test_nationality_codes_only_when_allowed(text: str, iso3: str) -> None:
     assert lookup_country(text) is None
     found = lookup_country(text, allow_nationality_codes=True)

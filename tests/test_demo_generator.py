@@ -67,12 +67,32 @@ BCPS = {
     "TKM": "imamnazar serhetabat saragt howdan artyk akyayla farap dashoguz serhetyaka",
     "UZB": "ayritom gisht_kuprik keles daut_ata dustlik oybek sariosiyo kudukli alat shavat",
 }
-RAIL = {"altynkol", "dostyk", "mamlyutka", "saryagash", "bolashak", "pakhtaobod", "serhetabat",
-        "saragt", "akyayla", "serhetyaka", "ayritom", "keles", "kudukli"}  # fmt: skip
+RAIL = {
+    "altynkol",
+    "dostyk",
+    "mamlyutka",
+    "saryagash",
+    "bolashak",
+    "pakhtaobod",
+    "serhetabat",
+    "saragt",
+    "akyayla",
+    "serhetyaka",
+    "ayritom",
+    "keles",
+    "kudukli",
+}
 ROAD = {b for v in BCPS.values() for b in v.split()} - {
-    "altynkol", "mamlyutka", "saryagash", "bolashak", "pakhtaobod", "akyayla", "serhetyaka",
-    "keles", "kudukli",
-}  # fmt: skip
+    "altynkol",
+    "mamlyutka",
+    "saryagash",
+    "bolashak",
+    "pakhtaobod",
+    "akyayla",
+    "serhetyaka",
+    "keles",
+    "kudukli",
+}
 TLP_DIST = {
     "AMBER": {"org", "national", ""},
     "": {"org", "national", ""},
@@ -85,8 +105,15 @@ INFO = re.compile(r"^([1-4]|5x5x5:[1-5]|3x5x2:[A-E])?$")
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})( \d{2}:\d{2})?$")
 NUMBER = re.compile(r"^\d{1,3}( ?\d{3})*([.,]\d+)?$")
 PLATE_STRIP = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX", " -.")
-NAT_RU = {"Казахстан", "Кыргызстан", "Таджикистан", "Туркменистан", "Узбекистан", "Афганистан",
-          "Россия"}  # fmt: skip
+NAT_RU = {
+    "Казахстан",
+    "Кыргызстан",
+    "Таджикистан",
+    "Туркменистан",
+    "Узбекистан",
+    "Афганистан",
+    "Россия",
+}
 ISO3 = re.compile(r"^[A-Z]{3}$")
 TODAY = date.today()
 END = date(2025, 6, 30)
@@ -148,8 +175,14 @@ def test_rows_have_all_columns_and_required_values(sample: list[DemoSeizure]) ->
             assert row["seizure_ref"] == first["seizure_ref"]
             for col in ("drug", "quantity", "unit"):
                 assert row[col]
-        for col in ("seizure_ref", "reporting_country", "reporting_agency", "seizure_date",
-                    "location_type", "mode_of_transport"):  # fmt: skip
+        for col in (
+            "seizure_ref",
+            "reporting_country",
+            "reporting_agency",
+            "seizure_date",
+            "location_type",
+            "mode_of_transport",
+        ):
             assert first[col], col
         for p in s.person_rows:
             assert tuple(p) == PERSON_COLUMNS
@@ -282,8 +315,9 @@ def test_shape_is_realistic(sample: list[DemoSeizure]) -> None:
     assert top <= {"heroin", "opium", "cannabis_resin", "methamphetamine"}
     dates = [_parse_date(r["seizure_date"]) for r in firsts]
     assert dates == sorted(dates)
-    opiates = Counter(d.month for d, r in zip(dates, firsts, strict=True)
-                      if r["drug"] in ("heroin", "opium"))  # fmt: skip
+    opiates = Counter(
+        d.month for d, r in zip(dates, firsts, strict=True) if r["drug"] in ("heroin", "opium")
+    )
     assert sum(opiates[m] for m in (7, 8, 9)) > 1.3 * sum(opiates[m] for m in (1, 2, 3))
 
 

@@ -23,24 +23,47 @@ from dozor.domain.places import (
 )
 
 SINGLE = {
-    "ayritom": "UZB", "panji_poyon": "TJK", "ishkashim": "TJK", "imamnazar": "TKM",
-    "serhetabat": "TKM", "nur_zholy": "KAZ", "altynkol": "KAZ", "dostyk": "KAZ", "bakhty": "KAZ",
-    "maikapshagai": "KAZ", "torugart": "KGZ", "irkeshtam": "KGZ", "kulma": "TJK",
-    "saragt": "TKM", "howdan": "TKM", "artyk": "TKM", "akyayla": "TKM", "zhaisan": "KAZ",
+    "ayritom": "UZB",
+    "panji_poyon": "TJK",
+    "ishkashim": "TJK",
+    "imamnazar": "TKM",
+    "serhetabat": "TKM",
+    "nur_zholy": "KAZ",
+    "altynkol": "KAZ",
+    "dostyk": "KAZ",
+    "bakhty": "KAZ",
+    "maikapshagai": "KAZ",
+    "torugart": "KGZ",
+    "irkeshtam": "KGZ",
+    "kulma": "TJK",
+    "saragt": "TKM",
+    "howdan": "TKM",
+    "artyk": "TKM",
+    "akyayla": "TKM",
+    "zhaisan": "KAZ",
     "mamlyutka": "KAZ",
-}  # fmt: skip
+}
 PAIRS = [
-    ("zhibek_zholy", "KAZ", "gisht_kuprik", "UZB"), ("saryagash", "KAZ", "keles", "UZB"),
-    ("tazhen", "KAZ", "daut_ata", "UZB"), ("korday", "KAZ", "ak_zhol", "KGZ"),
-    ("dostuk", "KGZ", "dustlik", "UZB"), ("oybek", "UZB", "fotehobod", "TJK"),
-    ("sariosiyo", "UZB", "tursunzoda", "TJK"), ("kudukli", "UZB", "pakhtaobod", "TJK"),
-    ("kyzyl_art", "TJK", "bordobo", "KGZ"), ("alat", "UZB", "farap", "TKM"),
-    ("shavat", "UZB", "dashoguz", "TKM"), ("bolashak", "KAZ", "serhetyaka", "TKM"),
-]  # fmt: skip
+    ("zhibek_zholy", "KAZ", "gisht_kuprik", "UZB"),
+    ("saryagash", "KAZ", "keles", "UZB"),
+    ("tazhen", "KAZ", "daut_ata", "UZB"),
+    ("korday", "KAZ", "ak_zhol", "KGZ"),
+    ("dostuk", "KGZ", "dustlik", "UZB"),
+    ("oybek", "UZB", "fotehobod", "TJK"),
+    ("sariosiyo", "UZB", "tursunzoda", "TJK"),
+    ("kudukli", "UZB", "pakhtaobod", "TJK"),
+    ("kyzyl_art", "TJK", "bordobo", "KGZ"),
+    ("alat", "UZB", "farap", "TKM"),
+    ("shavat", "UZB", "dashoguz", "TKM"),
+    ("bolashak", "KAZ", "serhetyaka", "TKM"),
+]
 COORDS = {
-    "ayritom": (37.23, 67.43), "dostyk": (45.25, 82.48), "torugart": (40.59, 75.43),
-    "irkeshtam": (39.68, 73.90), "kulma": (38.15, 74.80),
-}  # fmt: skip
+    "ayritom": (37.23, 67.43),
+    "dostyk": (45.25, 82.48),
+    "torugart": (40.59, 75.43),
+    "irkeshtam": (39.68, 73.90),
+    "kulma": (38.15, 74.80),
+}
 
 
 def by_code() -> dict[str, CrossingPoint]:
@@ -94,22 +117,41 @@ def test_register_fields() -> None:
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("ayritom", "ayritom"), ("AYRITOM", "ayritom"), ("Ayritom (Termez)", "ayritom"),
-        ("Ayritom", "ayritom"), ("Termez", "ayritom"), ("Хайратон", "ayritom"),
-        ("Friendship Bridge", "ayritom"), ("«Мост Дружбы»", "ayritom"),
+        ("ayritom", "ayritom"),
+        ("AYRITOM", "ayritom"),
+        ("Ayritom (Termez)", "ayritom"),
+        ("Ayritom", "ayritom"),
+        ("Termez", "ayritom"),
+        ("Хайратон", "ayritom"),
+        ("Friendship Bridge", "ayritom"),
+        ("«Мост Дружбы»", "ayritom"),
         ("Ayritom (Termez) – Hairatan, Friendship Bridge", "ayritom"),
         ("Айритом (Термез) — Хайратон, «Мост Дружбы»", "ayritom"),
-        ("Khorgos", "nur_zholy"), ("Хоргос", "nur_zholy"), ("Nur Zholy", "nur_zholy"),
-        ("Zhibek Zholy", "zhibek_zholy"), ("Zhibek Zholy – Gisht Kuprik", "zhibek_zholy"),
-        ("Zhibek Zholy - Gisht Kuprik", "zhibek_zholy"), ("Gisht Kuprik", "gisht_kuprik"),
-        ("Гишт-Куприк — Жибек Жолы", "gisht_kuprik"), ("Гишт-Куприк", "gisht_kuprik"),
-        ("Кызыл-Арт", "kyzyl_art"), ("Кызыл Арт", "kyzyl_art"), ("Бордобо", "bordobo"),
-        ("Gaudan", "howdan"), ("Howdan", "howdan"), ("Баджгиран", "howdan"),
-        ("Alashankou", "dostyk"), ("Сариасия", "sariosiyo"), ("Турсунзаде", "tursunzoda"),
-        ("Torugart", "torugart"), ("Кульма", "kulma"), ("Ishkashim", "ishkashim"),
-        ("Жибек жолы", "zhibek_zholy"), ("Серхетяка", "serhetyaka"),
+        ("Khorgos", "nur_zholy"),
+        ("Хоргос", "nur_zholy"),
+        ("Nur Zholy", "nur_zholy"),
+        ("Zhibek Zholy", "zhibek_zholy"),
+        ("Zhibek Zholy – Gisht Kuprik", "zhibek_zholy"),
+        ("Zhibek Zholy - Gisht Kuprik", "zhibek_zholy"),
+        ("Gisht Kuprik", "gisht_kuprik"),
+        ("Гишт-Куприк — Жибек Жолы", "gisht_kuprik"),
+        ("Гишт-Куприк", "gisht_kuprik"),
+        ("Кызыл-Арт", "kyzyl_art"),
+        ("Кызыл Арт", "kyzyl_art"),
+        ("Бордобо", "bordobo"),
+        ("Gaudan", "howdan"),
+        ("Howdan", "howdan"),
+        ("Баджгиран", "howdan"),
+        ("Alashankou", "dostyk"),
+        ("Сариасия", "sariosiyo"),
+        ("Турсунзаде", "tursunzoda"),
+        ("Torugart", "torugart"),
+        ("Кульма", "kulma"),
+        ("Ishkashim", "ishkashim"),
+        ("Жибек жолы", "zhibek_zholy"),
+        ("Серхетяка", "serhetyaka"),
     ],
-)  # fmt: skip
+)
 def test_lookup_crossing_point(text: str, code: str) -> None:
     found = lookup_crossing_point(text)
     assert found is not None, text
@@ -158,8 +200,13 @@ def test_seed_agencies() -> None:
         else:
             assert a.country in MEMBER_COUNTRIES and a.code.startswith(f"{a.country}-")
     assert Counter(a.country for a in agencies) == {
-        "KAZ": 3, "KGZ": 3, "TJK": 3, "TKM": 3, "UZB": 4, None: 1,
-    }  # fmt: skip
+        "KAZ": 3,
+        "KGZ": 3,
+        "TJK": 3,
+        "TKM": 3,
+        "UZB": 4,
+        None: 1,
+    }
     hub = next(a for a in agencies if a.code == "HUB-CARICC")
     assert hub.kind == "regional_hub"
 
@@ -176,6 +223,10 @@ def test_timezones() -> None:
 
 def test_phone_codes() -> None:
     assert {k: COUNTRY_PHONE_CODES[k] for k in MEMBER_COUNTRIES} == {
-        "KAZ": "+7", "KGZ": "+996", "TJK": "+992", "TKM": "+993", "UZB": "+998",
-    }  # fmt: skip
+        "KAZ": "+7",
+        "KGZ": "+996",
+        "TJK": "+992",
+        "TKM": "+993",
+        "UZB": "+998",
+    }
     assert COUNTRY_PHONE_CODES["RUS"] == COUNTRY_PHONE_CODES["KAZ"]
