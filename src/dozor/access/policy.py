@@ -81,8 +81,12 @@ def _audience(
     distribution: ColumnElement[str],
     *,
     now: datetime,
+    grants: bool = True,
 ) -> ColumnElement[bool]:
-    """The viewer is in the audience of ``distribution`` for rows of ``table``."""
+    """The viewer is in the audience of ``distribution`` for rows of ``table``.
+
+    ``grants=False`` for the narrative: a grant on a seizure covers its non-nominal part only.
+    """
     agency_id = viewer.agency_id
     owner = table.c.owner_agency_id == agency_id
     if viewer.country is not None:
@@ -103,7 +107,7 @@ def _audience(
         and_(distribution == "listed", listed),
         and_(distribution == "region", literal(member)),
         distribution == "public",
-        _granted(viewer, table, now),
+        _granted(viewer, table, now) if grants else false(),
     )
 
 
@@ -147,7 +151,7 @@ def narrative_visible(viewer: Viewer, *, now: datetime | None = None) -> ColumnE
     if not reads_content(viewer):
         return false()
     moment = now or datetime.now(UTC)
-    own = _audience(viewer, seizure, seizure.c.narrative_distribution, now=moment)
+    own = _audience(viewer, seizure, seizure.c.narrative_distribution, now=moment, grants=False)
     return and_(seizure_visible(viewer, now=moment), own)
 
 
