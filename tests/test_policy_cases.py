@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -140,14 +139,7 @@ def test_a_grant_on_a_seizure_adds_the_grantee_while_active(world: WorldBuilder)
     assert not sees(world, world.viewer("KGZ-BORDER"), national)
 
 
-def test_a_grant_expiry_is_an_instant_whatever_its_offset(
-    world: WorldBuilder, database: Any, request: pytest.FixtureRequest
-) -> None:
-    if database.backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "SQLite stores DateTime(timezone=True) as wall-clock text without the offset, so "
-            "a grant expiry written as +05:00 is compared as if it were UTC: an expired grant "
-            "stays active for up to 5 hours")))  # fmt: skip
+def test_a_grant_expiry_is_an_instant_whatever_its_offset(world: WorldBuilder) -> None:
     kgz = world.viewer("KGZ-POLICE")
     s = world.add_seizure("KAZ-CUSTOMS", "released", "national")
     grant = world.add_grant("KGZ-POLICE", s)

@@ -8,7 +8,7 @@ column types would store them, so ordinary Core queries read the rows back uncha
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -17,8 +17,12 @@ from sqlalchemy import Boolean, Connection, Date, DateTime, Table
 
 @lru_cache(maxsize=4096)
 def _sqlite_datetime(value: datetime | None) -> str | None:
-    # SQLAlchemy's SQLite DATETIME storage format (naive; values are UTC).
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # SQLAlchemy's SQLite DATETIME storage format, in UTC (as schema.UTCDateTime stores it).
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -41,6 +45,7 @@ def _plan(
     if dialect == "sqlite":
         for index, name in enumerate(columns):
             kind = table.c[name].type
+            kind = getattr(kind, "impl", kind)  # a TypeDecorator stores as its impl
             if isinstance(kind, DateTime):
                 converters.append((index, _sqlite_datetime))
             elif isinstance(kind, Date):

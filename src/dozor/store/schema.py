@@ -8,6 +8,8 @@ Every object table carries provenance and the marking block of DATA.md §1-2 as 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -23,6 +25,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +37,30 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC on every backend and read back as an aware UTC datetime.
+
+    SQLite has no time zones: SQLAlchemy would store an aware value's wall-clock time and
+    drop its offset, so ``+05:00`` and UTC values would compare wrongly. Converting on the way
+    in makes SQLite and PostgreSQL agree. A naive value is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 ID = 36  # UUID text length
 
@@ -50,9 +78,9 @@ def _provenance() -> list[Column[object]]:
         Column("version", Integer, nullable=False, default=1),
         Column("source_type", String(32), nullable=False),
         Column("reporting_channel", String(32), nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
         Column("created_by", String(ID)),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
         Column("updated_by", String(ID)),
     ]
 
@@ -119,10 +147,10 @@ app_user = Table(
     Column("status", String(16), nullable=False, default="active"),
     Column("password_hash", String(200)),
     Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True)),
+    Column("locked_until", UTCDateTime()),
     Column("clearance", String(32)),
     Column("email", String(200)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 crossing_point = Table(
@@ -157,7 +185,7 @@ reference_version = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("version", String(64), nullable=False),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", UTCDateTime(), nullable=False),
 )
 
 seizure = Table(
@@ -170,7 +198,7 @@ seizure = Table(
     Column("status", String(16), nullable=False, default="draft"),
     Column("reporting_country", String(3), nullable=False),
     Column("country_of_seizure", String(3), nullable=False),
-    Column("seized_at", DateTime(timezone=True), nullable=False),
+    Column("seized_at", UTCDateTime(), nullable=False),
     Column("seized_local", String(16), nullable=False),  # local wall time as typed, ISO
     Column("seized_date", Date, nullable=False),  # local date, for statistics
     Column("seized_precision", String(8), nullable=False),
@@ -207,7 +235,7 @@ seizure = Table(
     Column("submitted_by", String(ID)),
     Column("validated_by", String(ID)),
     Column("released_by", String(ID)),
-    Column("released_at", DateTime(timezone=True)),
+    Column("released_at", UTCDateTime()),
     Column("retracted_reason", String(500)),
     UniqueConstraint("owner_agency_id", "local_ref", name="uq_seizure_owner_ref"),
     Index("ix_seizure_date", "seized_date"),
@@ -259,7 +287,7 @@ seizure_version = Table(
     Column("seizure_id", String(ID), ForeignKey("seizure.id", ondelete="CASCADE"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("snapshot", Text, nullable=False),  # canonical JSON of the whole record
-    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
     Column("changed_by", String(ID)),
     Column("change_note", String(500)),
     UniqueConstraint("seizure_id", "version", name="uq_seizure_version"),
@@ -293,7 +321,7 @@ person = Table(
     Column("nationality", String(3)),
     Column("hit_publish", Boolean, nullable=False, default=True),
     Column("retention_review_at", Date),
-    Column("erased_at", DateTime(timezone=True)),
+    Column("erased_at", UTCDateTime()),
     Index("ix_person_key", "owner_agency_id", "match_key", "date_of_birth"),
 )
 
@@ -391,8 +419,8 @@ import_job = Table(
     Column("user_id", String(ID)),
     Column("file_name", String(300), nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
     Column("created", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
     Column("unchanged", Integer, nullable=False, default=0),
@@ -427,7 +455,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("node", String(64), nullable=False),
     Column("actor_user_id", String(ID)),
     Column("actor_agency_id", String(ID)),
@@ -445,7 +473,7 @@ event_outbox = Table(
     "event_outbox",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("object_type", String(32), nullable=False),
     Column("object_id", String(ID), nullable=False),
@@ -459,7 +487,7 @@ seizure_pending = Table(
     Column("snapshot", Text, nullable=False),  # the proposed new content, canonical JSON
     Column("content_hash", String(64), nullable=False),
     Column("import_job_id", String(ID)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_pending_seizure", "seizure_id"),
 )
 
@@ -471,10 +499,10 @@ user_session = Table(
     Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value
     Column("user_id", String(ID), ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
     Column("csrf_token", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
     Index("ix_session_user", "user_id"),
 )
 
@@ -487,10 +515,10 @@ api_token = Table(
     Column("prefix", String(16), nullable=False),  # first characters, to recognise a token
     Column("scope", String(8), nullable=False),  # read | write
     Column("name", String(100)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("last_used_at", DateTime(timezone=True)),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
 )
 
 seizure_workflow = Table(
@@ -503,7 +531,7 @@ seizure_workflow = Table(
     Column("from_status", String(16), nullable=False),
     Column("to_status", String(16), nullable=False),
     Column("user_id", String(ID), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("detail", String(1000)),
     Index("ix_workflow_seizure", "seizure_id"),
 )
@@ -520,8 +548,8 @@ hit_digest = Table(
     Column("owner_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
     Column("owner_country", String(3)),
     Column("hit_ref", String(64), nullable=False),  # opaque random reference
-    Column("published_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True)),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
     Index("ix_hit_digest", "digest"),
     Index("ix_hit_object", "object_id"),
 )
@@ -543,9 +571,9 @@ access_request = Table(
     Column("requested_scope", String(200), nullable=False),
     Column("priority", String(16), nullable=False, default="routine"),
     Column("status", String(24), nullable=False, default="submitted"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("decided_by", String(ID)),
-    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_at", UTCDateTime()),
     Column("decision_reason", String(2000)),
     Column("grant_id", String(ID)),
 )
@@ -561,9 +589,9 @@ access_grant = Table(
     Column("scope", String(200), nullable=False),
     Column("handling", String(600), nullable=False, default="H2"),
     Column("tlp", String(16), nullable=False, default="AMBER"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
     Index("ix_grant_object", "object_id", "grantee_agency_id"),
 )
 
