@@ -283,3 +283,35 @@ def test_every_route_as_foreigner_and_anonymous(
                 assert not leaked, f"{method} {path} as {name} leaked {leaked}"
                 checked += 1
     assert checked >= 20
+
+
+def test_correction_of_a_released_record_waits_for_validation(
+    app_client: dict[str, Session],
+) -> None:
+    record = _create(app_client)
+    path = f"/api/v1/seizures/{record['id']}"
+    assert _release(app_client, record["id"], "region").status_code == 200
+    change = {"items": [{"drug": "heroin", "quantity": "4", "unit": "kg"}]}
+    reply = app_client["kaz.officer"].call("PATCH", path, json=change)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["pending_correction"] is True
+    assert reply.json()["version"] == 1  # the released version stays as it was
+    foreign = app_client["kgz.analyst"].call("GET", path).json()
+    assert foreign["items"][0]["quantity_reported"] == "2.5"
+    # The officer who made the correction cannot validate it; a supervisor can.
+    assert app_client["kaz.officer"].call("POST", f"{path}/validate").status_code == 403
+    reply = app_client["kaz.super"].call("POST", f"{path}/validate")
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["status"] == "validated" and body["version"] == 2
+    assert body["items"][0]["quantity_reported"] == "4"
+    assert [h["version"] for h in body["history"] if h["kind"] == "version"] == [1]
+    # Validated again: no longer regional until it is released again.
+    assert app_client["kgz.analyst"].call("GET", path).status_code == 404
+    reply = app_client["kaz.super"].call("POST", f"{path}/release", json={"distribution": "region"})
+    assert reply.status_code == 200
+    assert (
+        app_client["kgz.analyst"].call("GET", path).json()["items"][0]["quantity_reported"] == "4"
+    )
+    # Nothing pending any more.
+    assert app_client["kaz.super"].call("POST", f"{path}/validate").status_code == 409

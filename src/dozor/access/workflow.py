@@ -22,6 +22,7 @@ from dozor.domain.markings import tlp_distribution_violation
 from dozor.store.schema import (
     agency,
     event_outbox,
+    import_job,
     listed_audience,
     seizure,
     seizure_pending,
@@ -158,13 +159,68 @@ def submit(conn: Connection, actor: Actor, seizure_id: str, *, node: str) -> Non
 
 
 def validate(conn: Connection, actor: Actor, seizure_id: str, *, node: str) -> None:
-    """submitted → validated (a supervisor other than the author)."""
+    """submitted → validated (a supervisor other than the author).
+
+    On a validated or released record with a pending correction, validating applies the
+    correction as the record's next version (the old one stays in the history) and the record
+    returns to ``validated``, to be released again (DATA.md §7.1 step 5).
+    """
     record = _load(conn, seizure_id)
     _require_owner(record, actor, {"supervisor"})
-    _require_status(record, ("submitted",))
-    _four_eyes(record, actor)
+    _require_status(record, ("submitted", "validated", "released"))
     now = datetime.now(UTC)
-    _step(conn, record, actor, "validate", "validated", now, node, validated_by=actor.user_id)
+    if record["status"] == "submitted":
+        _four_eyes(record, actor)
+        _step(conn, record, actor, "validate", "validated", now, node, validated_by=actor.user_id)
+        return
+    author = (
+        conn.execute(
+            select(import_job.c.user_id)
+            .join(seizure_pending, seizure_pending.c.import_job_id == import_job.c.id)
+            .where(seizure_pending.c.seizure_id == seizure_id)
+        )
+        .scalars()
+        .all()
+    )
+    if not author:
+        raise WorkflowError(
+            409,
+            "status",
+            "the record has no pending correction to validate",
+            "у записи нет ожидающего исправления",
+        )
+    if actor.user_id in author:
+        raise WorkflowError(
+            403,
+            "four_eyes",
+            "four-eyes rule: a supervisor may not validate their own correction",
+            "правило четырёх глаз: нельзя утверждать своё исправление",
+        )
+    from dozor.ingest.writer import apply_pending  # the same versioning as an import update
+
+    version = apply_pending(conn, seizure_id, node=node, user_id=actor.user_id)
+    record = _load(conn, seizure_id) | {"status": record["status"]}
+    _step(
+        conn,
+        record,
+        actor,
+        "validate",
+        "validated",
+        now,
+        node,
+        detail=f"correction applied as version {version}",
+        validated_by=actor.user_id,
+    )
+    conn.execute(
+        insert(event_outbox),
+        {
+            "at": now,
+            "event_type": "seizure_correction",
+            "object_type": "seizure",
+            "object_id": seizure_id,
+            "payload": json.dumps({"version": version}),
+        },
+    )
 
 
 def release(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -448,3 +448,43 @@ class SeizureWriter:
                 },
             )
         self.counts.pending += 1
+
+
+def apply_pending(conn: Connection, seizure_id: str, *, node: str, user_id: str) -> int | None:
+    """Make the newest pending correction of a seizure its next version; returns the version.
+
+    Called when a supervisor validates the correction. The superseded version goes to
+    ``seizure_version`` as with any update, and every pending row of the seizure is cleared.
+    """
+    pending = (
+        conn.execute(
+            select(seizure_pending)
+            .where(seizure_pending.c.seizure_id == seizure_id)
+            .order_by(seizure_pending.c.created_at.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if pending is None:
+        return None
+    data = json.loads(pending["snapshot"])
+    content = dict(data["seizure"])
+    content["seized_at"] = datetime.fromisoformat(content["seized_at"])
+    content["seized_date"] = date.fromisoformat(content["seized_date"])
+    found = dict(
+        conn.execute(
+            select(seizure.c.id, seizure.c.version, seizure.c.status).where(
+                seizure.c.id == seizure_id
+            )
+        )
+        .mappings()
+        .one()
+    )
+    writer = SeizureWriter(
+        conn, job_id=pending["import_job_id"] or "", node=node, now=datetime.now(UTC), channel="api"
+    )
+    writer.user_id = user_id
+    writer._update(found, content, data["items"], data["route_legs"], pending["content_hash"])
+    conn.execute(delete(seizure_pending).where(seizure_pending.c.seizure_id == seizure_id))
+    return int(found["version"]) + 1
