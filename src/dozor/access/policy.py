@@ -25,7 +25,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    case,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from dozor.store.schema import (
     access_grant,
@@ -143,7 +154,17 @@ def seizure_visible(viewer: Viewer, *, now: datetime | None = None) -> ColumnEle
         seizure.c.status.in_(("validated", "released")),
         _audience(viewer, seizure, effective_distribution(), now=moment),
     )
-    return or_(owner, shared)
+    return _row_filter(or_(owner, shared))
+
+
+def _row_filter(predicate: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The predicate as a per-row filter the planner will not turn into index lookups.
+
+    Left bare, SQLite answers the OR with a union of index lookups followed by a sort, which
+    costs the whole visible set on every page (220 ms at 200,000 seizures). Wrapped, it walks
+    the index of the ORDER BY and stops after one page (7 ms); counts halve too.
+    """
+    return case((predicate, literal(True)), else_=literal(False)) == literal(True)
 
 
 def narrative_visible(viewer: Viewer, *, now: datetime | None = None) -> ColumnElement[bool]:
