@@ -29,56 +29,12 @@ from dozor.demo.narrative import narrative
 from dozor.demo.people import PERSON_NATIONALITIES, Population
 from dozor.demo.place import Place, Places, render_quantity
 from dozor.demo.rand import Rng
+from dozor.ingest.template import ITEM_COLUMNS as TEMPLATE_ITEM_COLUMNS
+from dozor.ingest.template import PERSON_COLUMNS as PERSON_COLUMNS
+from dozor.ingest.template import SEIZURE_COLUMNS as SEIZURE_COLUMNS
 
-SEIZURE_COLUMNS: tuple[str, ...] = (
-    "seizure_ref",
-    "reporting_country",
-    "reporting_agency",
-    "seizure_date",
-    "location_type",
-    "bcp",
-    "admin_region",
-    "settlement",
-    "latitude",
-    "longitude",
-    "drug",
-    "quantity",
-    "unit",
-    "form",
-    "purity_pct",
-    "mode_of_transport",
-    "conveyance_type",
-    "direction",
-    "concealment",
-    "origin_country",
-    "departure_country",
-    "destination_country",
-    "transit_countries",
-    "persons_arrested",
-    "tlp",
-    "distribution",
-    "handling_code",
-    "source_grade",
-    "info_grade",
-    "narrative",
-)
-PERSON_COLUMNS: tuple[str, ...] = (
-    "seizure_ref",
-    "role",
-    "surname",
-    "given_name",
-    "patronymic",
-    "date_of_birth",
-    "sex",
-    "nationality",
-    "passport_country",
-    "passport_number",
-    "phone",
-    "vehicle_plate",
-    "vehicle_country",
-    "vin",
-)
-ITEM_COLUMNS = frozenset({"drug", "quantity", "unit", "form", "purity_pct"})
+# The template's columns: the generator writes exactly what the importer reads.
+ITEM_COLUMNS = frozenset(TEMPLATE_ITEM_COLUMNS)
 
 _SUSPECT_ROLES = frozenset({"courier", "driver", "organiser", "recipient", "sender"})
 _HANDLING = (

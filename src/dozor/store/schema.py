@@ -8,92 +8,38 @@ Every object table carries provenance and the marking block of DATA.md §1-2 as 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An instant, stored in UTC on every backend and read back as an aware UTC datetime.
-
-    SQLite has no time zones: SQLAlchemy would store an aware value's wall-clock time and
-    drop its offset, so ``+05:00`` and UTC values would compare wrongly. Converting on the way
-    in makes SQLite and PostgreSQL agree. A naive value is taken to be UTC already.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-ID = 36  # UUID text length
-
-
-def _id() -> Column[str]:
-    return Column("id", String(ID), primary_key=True)
-
-
-def _provenance() -> list[Column[object]]:
-    """DATA.md §1 provenance columns shared by every owned object."""
-    return [
-        Column("owner_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
-        Column("owner_country", String(3)),
-        Column("origin_node", String(64), nullable=False),
-        Column("version", Integer, nullable=False, default=1),
-        Column("source_type", String(32), nullable=False),
-        Column("reporting_channel", String(32), nullable=False),
-        Column("created_at", UTCDateTime(), nullable=False),
-        Column("created_by", String(ID)),
-        Column("updated_at", UTCDateTime(), nullable=False),
-        Column("updated_by", String(ID)),
-    ]
-
-
-def _marking(prefix: str = "") -> list[Column[object]]:
-    """DATA.md §2.1 marking block; listed audiences live in ``listed_audience``."""
-    return [
-        Column(f"{prefix}distribution", String(16), nullable=False),
-        Column(f"{prefix}tlp", String(16), nullable=False),
-        Column(f"{prefix}handling", String(600), nullable=False, default="H0"),
-        Column(f"{prefix}legal_basis", String(200)),
-    ]
-
+from dozor.store.schema_access import (
+    access_grant,
+    access_request,
+    api_token,
+    hit_digest,
+    retention_rule,
+    seizure_workflow,
+    user_session,
+)
+from dozor.store.tables_base import (
+    ID,
+    NAMING_CONVENTION,
+    UTCDateTime,
+    _id,
+    _marking,
+    _provenance,
+    metadata,
+)
 
 node = Table(
     "node",
@@ -491,115 +437,41 @@ seizure_pending = Table(
     Index("ix_pending_seizure", "seizure_id"),
 )
 
-# -- access (identity, sessions, tokens, hit/no-hit, requests, grants, retention) -------------
-
-user_session = Table(
-    "user_session",
-    metadata,
-    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value
-    Column("user_id", String(ID), ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("last_seen_at", UTCDateTime(), nullable=False),
-    Column("revoked_at", UTCDateTime()),
-    Index("ix_session_user", "user_id"),
-)
-
-api_token = Table(
-    "api_token",
-    metadata,
-    _id(),
-    Column("user_id", String(ID), ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256; shown once
-    Column("prefix", String(16), nullable=False),  # first characters, to recognise a token
-    Column("scope", String(8), nullable=False),  # read | write
-    Column("name", String(100)),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("last_used_at", UTCDateTime()),
-    Column("revoked_at", UTCDateTime()),
-)
-
-seizure_workflow = Table(
-    "seizure_workflow",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("seizure_id", String(ID), ForeignKey("seizure.id", ondelete="CASCADE"), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("action", String(16), nullable=False),  # submit | validate | release | retract | correct
-    Column("from_status", String(16), nullable=False),
-    Column("to_status", String(16), nullable=False),
-    Column("user_id", String(ID), nullable=False),
-    Column("at", UTCDateTime(), nullable=False),
-    Column("detail", String(1000)),
-    Index("ix_workflow_seizure", "seizure_id"),
-)
-
-hit_digest = Table(
-    "hit_digest",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("digest", String(64), nullable=False),
-    Column("selector_type", String(16), nullable=False),
-    Column("key_version", Integer, nullable=False),
-    Column("object_type", String(32), nullable=False),  # person | conveyance
-    Column("object_id", String(ID), nullable=False),
-    Column("owner_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
-    Column("owner_country", String(3)),
-    Column("hit_ref", String(64), nullable=False),  # opaque random reference
-    Column("published_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime()),
-    Index("ix_hit_digest", "digest"),
-    Index("ix_hit_object", "object_id"),
-)
-
-access_request = Table(
-    "access_request",
-    metadata,
-    _id(),
-    Column("hit_ref", String(64), nullable=False),
-    Column("selector_type", String(16), nullable=False),
-    Column("requester_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
-    Column("requester_user_id", String(ID), ForeignKey("app_user.id"), nullable=False),
-    Column("owner_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
-    Column("object_type", String(32), nullable=False),
-    Column("object_id", String(ID), nullable=False),
-    Column("purpose", String(200), nullable=False),
-    Column("justification", String(2000), nullable=False),
-    Column("legal_basis", String(200), nullable=False),
-    Column("requested_scope", String(200), nullable=False),
-    Column("priority", String(16), nullable=False, default="routine"),
-    Column("status", String(24), nullable=False, default="submitted"),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("decided_by", String(ID)),
-    Column("decided_at", UTCDateTime()),
-    Column("decision_reason", String(2000)),
-    Column("grant_id", String(ID)),
-)
-
-access_grant = Table(
+__all__ = [
+    "ID",
+    "NAMING_CONVENTION",
+    "UTCDateTime",
     "access_grant",
-    metadata,
-    _id(),
-    Column("request_id", String(ID), ForeignKey("access_request.id")),
-    Column("grantee_agency_id", String(ID), ForeignKey("agency.id"), nullable=False),
-    Column("object_type", String(32), nullable=False),  # seizure | person | conveyance
-    Column("object_id", String(ID), nullable=False),
-    Column("scope", String(200), nullable=False),
-    Column("handling", String(600), nullable=False, default="H2"),
-    Column("tlp", String(16), nullable=False, default="AMBER"),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("revoked_at", UTCDateTime()),
-    Index("ix_grant_object", "object_id", "grantee_agency_id"),
-)
-
-retention_rule = Table(
+    "access_request",
+    "agency",
+    "api_token",
+    "app_user",
+    "audit_log",
+    "conveyance",
+    "crossing_point",
+    "event_outbox",
+    "hit_digest",
+    "identity_document",
+    "import_job",
+    "listed_audience",
+    "metadata",
+    "node",
+    "official_annual_total",
+    "organisation",
+    "person",
+    "person_conveyance",
+    "person_phone",
+    "reference_version",
     "retention_rule",
-    metadata,
-    Column("country", String(3), primary_key=True),
-    Column("data_subject_category", String(32), primary_key=True),
-    Column("review_years", Integer, nullable=False),
-    Column("erase_after_years", Integer, nullable=False),
-)
+    "route_leg",
+    "seizure",
+    "seizure_conveyance",
+    "seizure_item",
+    "seizure_pending",
+    "seizure_person",
+    "seizure_version",
+    "seizure_workflow",
+    "substance",
+    "unit",
+    "user_session",
+]
