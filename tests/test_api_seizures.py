@@ -315,3 +315,27 @@ def test_correction_of_a_released_record_waits_for_validation(
     )
     # Nothing pending any more.
     assert app_client["kaz.super"].call("POST", f"{path}/validate").status_code == 409
+
+
+def test_auditors_read_and_verify_the_log_and_nobody_else(
+    app_client: dict[str, Session], engine: Engine
+) -> None:
+    _create(app_client)
+    auditor = app_client["kaz.auditor"]
+    reply = auditor.call("GET", "/api/v1/audit", params={"limit": 1000})
+    assert reply.status_code == 200, reply.text
+    actions = {entry["action"] for entry in reply.json()["entries"]}
+    assert {"login", "import"} <= actions
+    assert "Жанузаков" not in reply.text  # ids, never content
+    verify = auditor.call("GET", "/api/v1/audit/verify").json()
+    assert verify["ok"] is True and verify["entries"] >= len(reply.json()["entries"])
+    for name in ("kaz.officer", "kaz.super", "kgz.analyst", "kaz.admin"):
+        assert app_client[name].call("GET", "/api/v1/audit").status_code == 403
+    assert app_client["anonymous"].call("GET", "/api/v1/audit").status_code == 401
+    # Tampering shows through the API too.
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET details = '{}' WHERE seq = 2"))
+    verify = auditor.call("GET", "/api/v1/audit/verify").json()
+    assert verify["ok"] is False and verify["broken_seq"] == 2

@@ -16,7 +16,7 @@ from dozor.domain.codes import code_list, list_names
 from dozor.settings import Settings, load_settings
 from dozor.store.db import make_engine
 from dozor.store.schema import crossing_point, official_annual_total
-from dozor.web import api_access, api_seizures
+from dozor.web import api_access, api_audit, api_seizures
 from dozor.web.auth import router as auth_router
 from dozor.web.health import readiness
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth_router)
     app.include_router(api_access.router_for(settings))  # hit/no-hit, requests, grants
     app.include_router(api_seizures.router)
+    app.include_router(api_audit.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
