@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from builders import person_row, seizure_row, write_csv
-from dozor.access import hits, workflow
+from dozor.access import hit_index, hit_query, hits, workflow
 from dozor.access.keys import generate_key
 from dozor.access.principal import Principal, load_principal
 from dozor.access.tokens import TokenScope, create_token
@@ -50,7 +50,7 @@ KAZ_PERSON = {
 def hooks() -> Iterator[None]:
     """Remove the hooks `make_world` installs, so that no other test in this worker runs them."""
     yield
-    hits.uninstall_hooks()
+    hit_index.uninstall_hooks()
 
 
 def add_user(engine: Engine, username: str, agency_code: str, *roles: str) -> Principal:
@@ -139,7 +139,7 @@ class World:
     def query(self, who: Principal, selector: str, reason: str = "case 42") -> dict[str, Any]:
         kind, value = hits.parse_selector(selector)
         with self.engine.begin() as conn:
-            return hits.query_selector(conn, who, kind, value, reason, settings=self.settings)
+            return hit_query.query_selector(conn, who, kind, value, reason, settings=self.settings)
 
 
 def import_rows(
@@ -178,7 +178,7 @@ def make_world(
     )
     if key:
         generate_key(settings)
-    hits.install_hooks(settings)  # as create_app and the CLI do
+    hit_index.install_hooks(settings)  # as create_app and the CLI do
     return World(
         engine=engine,
         settings=settings,

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from builders import query
-from dozor.access import requests
-from dozor.access.hits import AccessError
+from dozor.access import grants, requests
+from dozor.access.hit_query import AccessError
 from dozor.access.reads import get_seizure
 from dozor.settings import Settings
 from dozor.store.schema import access_grant
@@ -60,7 +60,7 @@ def ask(world: World, hit_ref: str, **changes: object) -> str:
 
 def decide(world: World, who: object, request_id: str, decision: str, **options: object) -> dict:
     with world.engine.begin() as conn:
-        return requests.decide(conn, who, request_id, decision, settings=world.settings, **options)
+        return grants.decide(conn, who, request_id, decision, settings=world.settings, **options)
 
 
 def read(world: World, who: object) -> dict | None:
@@ -96,16 +96,16 @@ def test_request_approval_read_then_revocation_and_expiry(
 
     decided = decide(world, world.kaz_supervisor, request_id, "approved")
     assert decided["status"] == "approved"
-    grants = query(engine, "SELECT * FROM access_grant ORDER BY object_type")
-    assert [(g["object_type"], g["object_id"]) for g in grants] == [
+    grant_rows = query(engine, "SELECT * FROM access_grant ORDER BY object_type")
+    assert [(g["object_type"], g["object_id"]) for g in grant_rows] == [
         ("person", person_id),
         ("seizure", world.seizure_id()),
     ]
-    assert {(g["handling"], g["tlp"], g["scope"]) for g in grants} == {
+    assert {(g["handling"], g["tlp"], g["scope"]) for g in grant_rows} == {
         ("H2", "AMBER", "identity,documents")
     }
-    created = grants[0]["created_at"]
-    expires = grants[0]["expires_at"]
+    created = grant_rows[0]["created_at"]
+    expires = grant_rows[0]["expires_at"]
     assert str(expires)[:10] == str(
         (datetime.fromisoformat(str(created)) + timedelta(days=180)).date()
     )
@@ -126,7 +126,7 @@ def test_request_approval_read_then_revocation_and_expiry(
 
     # revocation: the owner's supervisor ends it at once
     with engine.begin() as conn:
-        revoked = requests.revoke_grant(
+        revoked = grants.revoke_grant(
             conn, world.kaz_supervisor, decided["grant_id"], "case closed", settings=settings
         )
     assert len(revoked) == 2

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
 from builders import person_row, query, seizure_row, utc
-from dozor.access import hits
+from dozor.access import hit_index, hit_query, hits
 from dozor.access.keys import (
     KeyStoreError,
     NetworkKey,
@@ -231,13 +231,13 @@ def test_nothing_is_published_for_red_org_no_publish_witness_or_victim(
     published = {r["object_id"] for r in digests(engine)}
     assert published == {world.person_id("Ахметов")}
     with engine.begin() as conn:  # a full republication agrees
-        result = hits.publish_all(conn, settings)
+        result = hit_index.publish_all(conn, settings)
     assert (result.published, result.withdrawn, result.objects) == (0, 0, 1)
     assert {r["object_id"] for r in digests(engine)} == published
     # the owner lifts the exclusion: the next publication picks the person up
     world.set_person("Nopublish", hit_publish=True)
     with engine.begin() as conn:
-        assert hits.publish_all(conn, settings).published == 2  # passport and name_dob
+        assert hit_index.publish_all(conn, settings).published == 2  # passport and name_dob
     assert world.query(world.kgz_analyst, "passport:KAZ:N000001")["hit"] is True
     assert world.query(world.kgz_analyst, "passport:KAZ:N000002") == {"hit": False}
     assert world.query(world.kgz_analyst, "passport:KAZ:N0000009") == {"hit": False}
@@ -293,7 +293,7 @@ def test_rotation_republishes_and_old_digests_expire(
     generate_key(settings)  # what `dozor hits rotate` does, then a republication
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        result = hits.publish_all(conn, settings, now=now)
+        result = hit_index.publish_all(conn, settings, now=now)
     assert (result.key_version, result.published, result.expiring) == (2, 4, 4)
     rows = digests(engine)
     assert sorted({r["key_version"] for r in rows}) == [1, 2]
@@ -311,7 +311,7 @@ def test_rotation_republishes_and_old_digests_expire(
     )
     assert [m["hit_ref"] for m in answer["matches"]] == [new_ref]
     with engine.begin() as conn:
-        later = hits.publish_all(conn, settings, now=now + timedelta(days=8))
+        later = hit_index.publish_all(conn, settings, now=now + timedelta(days=8))
     assert (later.withdrawn, later.published, later.kept) == (4, 0, 4)
     assert {r["key_version"] for r in digests(engine)} == {2}
 
@@ -351,7 +351,7 @@ def test_cross_country_match_notifies_both_owners(
     )
     with engine.begin() as conn:
         conn.execute(update(seizure).where(seizure.c.local_ref == kgz).values(status="released"))
-        hits.publish_all(conn, settings)
+        hit_index.publish_all(conn, settings)
         events = conn.execute(
             select(event_outbox.c.payload).where(event_outbox.c.event_type == "selector_hit")
         ).scalars()
@@ -425,7 +425,7 @@ def test_no_network_key_means_no_publication_and_a_clear_refusal(
     world = make_world(engine, settings, tmp_path, key=False)
     world.release()  # the release itself must not fail
     assert digests(engine) == []
-    with pytest.raises(hits.AccessError) as refused:
+    with pytest.raises(hit_query.AccessError) as refused:
         world.query(world.kgz_analyst, f"passport:KAZ:{PASSPORT}")
     assert refused.value.status == 503
 

@@ -1,4 +1,4 @@
-"""Hit/no-hit (DATA.md §2.8): selector digests, their publication and withdrawal, queries.
+"""Hit/no-hit selectors and their digests (DATA.md §2.8): what may be published, and as what.
 
 Validated and released nominal objects are published as digests
 ``hex(HMAC-SHA256(network_key_vN, "v1|" + type + "|" + canonical))`` of their selectors:
@@ -11,44 +11,21 @@ Nothing is published for an object that is TLP:RED, ``org``, erased, has ``hit_p
 or a data-subject category of ``DOZOR_HIT_EXCLUDED_CATEGORIES`` (witness, victim), or that is
 linked to no validated or released seizure which is itself neither RED nor ``org``.
 
-The index (``hit_digest``) holds only the digest, type, key version, owner agency and
-country, an opaque random ``hit_ref`` and dates. A query answers ``{"hit": false}`` or the
-owner agencies with a ``hit_ref`` each: never ids, names or content. Publication happens on
-release (a ``workflow.after_release`` hook), withdrawal on retraction or narrowing
-(``workflow.after_withdrawal``, and the release hook itself), and ``dozor hits publish``
-re-synchronises everything (after a key rotation, for instance).
+The index of these digests is kept by `dozor.access.hit_index`; queries against it are
+answered by `dozor.access.hit_query`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import logging
-import secrets
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    Table,
-    and_,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Connection, Select, Table, select
 
-from dozor.access import audit, workflow
-from dozor.access.keys import KeyStoreError, NetworkKey, load_keys
-from dozor.access.policy import Viewer
-from dozor.access.workflow import WorkflowError
+from dozor.access.keys import NetworkKey
 from dozor.domain.errors import InvalidValue
 from dozor.domain.selectors import (
     normalise_passport,
@@ -57,13 +34,9 @@ from dozor.domain.selectors import (
     normalise_vin,
 )
 from dozor.domain.translit import person_name_key
-from dozor.settings import Settings, load_settings
+from dozor.settings import Settings
 from dozor.store.schema import (
-    agency,
-    audit_log,
     conveyance,
-    event_outbox,
-    hit_digest,
     identity_document,
     person,
     person_phone,
@@ -72,27 +45,12 @@ from dozor.store.schema import (
     seizure_person,
 )
 
-log = logging.getLogger(__name__)
-
 DIGEST_SCHEME = "v1"
 PERSON_SELECTORS = ("passport", "phone", "name_dob")
 CONVEYANCE_SELECTORS = ("plate", "vin")
 SELECTOR_TYPES = (*PERSON_SELECTORS, *CONVEYANCE_SELECTORS)
-QUERY_ROLES = frozenset({"analyst", "officer", "supervisor"})
 SHARED_STATUSES = ("validated", "released")
 DAY_PRECISIONS = ("day", "minute")
-_CHUNK = 500
-
-
-class AccessError(WorkflowError):
-    """A refused hit query, access request or decision (HTTP status, code, en/ru message)."""
-
-
-class Caller(Viewer, Protocol):
-    """A principal acting: the policy's viewer plus the user id (``Principal`` fits)."""
-
-    @property
-    def user_id(self) -> str: ...
 
 
 # -- digests ----------------------------------------------------------------------------------
@@ -230,7 +188,9 @@ def eligible_conveyances() -> list[ColumnElement[bool]]:
 
 
 @dataclass(slots=True)
-class _Object:
+class EligibleObject:
+    """An eligible person or conveyance: its owner and its canonical selectors."""
+
     owner_agency_id: str
     owner_country: str | None
     selectors: set[tuple[str, str]] = field(default_factory=set)
@@ -239,7 +199,8 @@ class _Object:
 ObjectKey = tuple[str, str]  # (object_type, object_id)
 
 
-def _scope(kind: str, seizure_id: str | None) -> Select[Any] | None:
+def linked_object_ids(kind: str, seizure_id: str | None) -> Select[Any] | None:
+    """Ids of the persons or conveyances (``kind``) linked to a seizure; None for no seizure."""
     if seizure_id is None:
         return None
     if kind == "person":
@@ -251,12 +212,12 @@ def _scope(kind: str, seizure_id: str | None) -> Select[Any] | None:
 
 def _person_selectors(
     conn: Connection, settings: Settings, seizure_id: str | None
-) -> dict[ObjectKey, _Object]:
+) -> dict[ObjectKey, EligibleObject]:
     where = eligible_persons(settings)
-    scope = _scope("person", seizure_id)
+    scope = linked_object_ids("person", seizure_id)
     if scope is not None:
         where.append(person.c.id.in_(scope))
-    found: dict[ObjectKey, _Object] = {}
+    found: dict[ObjectKey, EligibleObject] = {}
     rows = conn.execute(
         select(
             person.c.id,
@@ -269,7 +230,7 @@ def _person_selectors(
         ).where(*where)
     )
     for row in rows:
-        item = found[("person", row.id)] = _Object(row.owner_agency_id, row.owner_country)
+        item = found[("person", row.id)] = EligibleObject(row.owner_agency_id, row.owner_country)
         if row.date_of_birth is not None and row.dob_precision in DAY_PRECISIONS:
             born = row.date_of_birth
             born = born.date() if isinstance(born, datetime) else born
@@ -308,12 +269,14 @@ def _passport_canonical(number: str, country: str, number_norm: str) -> str | No
     return None
 
 
-def _conveyance_selectors(conn: Connection, seizure_id: str | None) -> dict[ObjectKey, _Object]:
+def _conveyance_selectors(
+    conn: Connection, seizure_id: str | None
+) -> dict[ObjectKey, EligibleObject]:
     where = eligible_conveyances()
-    scope = _scope("conveyance", seizure_id)
+    scope = linked_object_ids("conveyance", seizure_id)
     if scope is not None:
         where.append(conveyance.c.id.in_(scope))
-    found: dict[ObjectKey, _Object] = {}
+    found: dict[ObjectKey, EligibleObject] = {}
     rows = conn.execute(
         select(
             conveyance.c.id,
@@ -326,7 +289,9 @@ def _conveyance_selectors(conn: Connection, seizure_id: str | None) -> dict[Obje
         ).where(*where)
     )
     for row in rows:
-        item = found[("conveyance", row.id)] = _Object(row.owner_agency_id, row.owner_country)
+        item = found[("conveyance", row.id)] = EligibleObject(
+            row.owner_agency_id, row.owner_country
+        )
         plate = _plate_canonical(row.plate, row.plate_country, row.plate_norm)
         if plate:
             item.selectors.add(("plate", plate))
@@ -347,486 +312,11 @@ def _plate_canonical(plate: str | None, country: str | None, norm: str | None) -
     return norm if norm and ":" in norm else None
 
 
-# -- publication and withdrawal ---------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class PublishResult:
-    """What one synchronisation of the index did."""
-
-    key_version: int | None
-    objects: int = 0  # eligible objects in scope
-    published: int = 0  # new digests
-    kept: int = 0  # digests already there
-    withdrawn: int = 0  # digests deleted (object no longer eligible, selector gone, expired)
-    expiring: int = 0  # old-key digests given an expiry date
-    matches: int = 0  # cross-country matches notified
-    withdrawn_objects: set[str] = field(default_factory=set)
-    published_objects: set[str] = field(default_factory=set)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key_version": self.key_version,
-            "objects": self.objects,
-            "published": self.published,
-            "kept": self.kept,
-            "withdrawn": self.withdrawn,
-            "expiring": self.expiring,
-            "matches": self.matches,
-        }
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def synchronise(
-    conn: Connection,
-    settings: Settings,
-    *,
-    now: datetime | None = None,
-    seizure_id: str | None = None,
-    publish: bool = True,
-    key: NetworkKey | None = None,
-) -> PublishResult:
-    """Make the index match the data: publish what is eligible, withdraw what is not.
-
-    ``seizure_id`` limits the work to the persons and conveyances linked to that seizure
-    (eligibility still looks at all their links). ``publish=False`` only withdraws. Digests of
-    older key versions get ``expires_at = now + DOZOR_HIT_DIGEST_GRACE_DAYS`` and are deleted
-    once expired. Without a network key nothing is published, but withdrawal still works.
-    """
-    moment = now or datetime.now(UTC)
-    if key is None and publish:
-        try:
-            keys = load_keys(settings)
-        except KeyStoreError as error:
-            log.warning("hit/no-hit: network keys unusable (%s); nothing published", error)
-            keys = {}
-        key = keys[max(keys)] if keys else None
-    result = PublishResult(key.version if key else None)
-    desired = {
+def eligible_objects(
+    conn: Connection, settings: Settings, seizure_id: str | None
+) -> dict[ObjectKey, EligibleObject]:
+    """The eligible persons and conveyances (those of one seizure, if given), with selectors."""
+    return {
         **_person_selectors(conn, settings, seizure_id),
         **_conveyance_selectors(conn, seizure_id),
     }
-    result.objects = len(desired)
-    wanted: dict[ObjectKey, set[tuple[str, str]]] = {}
-    if key is not None and publish:
-        for object_key, item in desired.items():
-            wanted[object_key] = {(t, digest(key, t, c)) for t, c in item.selectors}
-    grace = moment + timedelta(days=settings.hit_digest_grace_days)
-    existing = select(
-        hit_digest.c.id,
-        hit_digest.c.object_type,
-        hit_digest.c.object_id,
-        hit_digest.c.selector_type,
-        hit_digest.c.digest,
-        hit_digest.c.key_version,
-        hit_digest.c.expires_at,
-    )
-    if seizure_id is not None:
-        scopes = [
-            and_(hit_digest.c.object_type == kind, hit_digest.c.object_id.in_(query))
-            for kind in ("person", "conveyance")
-            if (query := _scope(kind, seizure_id)) is not None
-        ]
-        existing = existing.where(or_(*scopes))
-    doomed: list[int] = []
-    to_expire: list[int] = []
-    for row in conn.execute(existing):
-        object_key = (row.object_type, row.object_id)
-        expires = _aware(row.expires_at)
-        if expires is not None and expires <= moment:
-            doomed.append(row.id)
-        elif object_key not in desired:
-            doomed.append(row.id)
-            result.withdrawn_objects.add(row.object_id)
-        elif key is None or not publish:
-            continue
-        elif row.key_version == key.version:
-            if (row.selector_type, row.digest) in wanted[object_key]:
-                wanted[object_key].discard((row.selector_type, row.digest))
-                result.kept += 1
-            else:
-                doomed.append(row.id)
-        elif expires is None:
-            to_expire.append(row.id)
-    for ids in _chunks(doomed):
-        conn.execute(delete(hit_digest).where(hit_digest.c.id.in_(ids)))
-    for ids in _chunks(to_expire):
-        conn.execute(update(hit_digest).where(hit_digest.c.id.in_(ids)).values(expires_at=grace))
-    result.withdrawn = len(doomed)
-    result.expiring = len(to_expire)
-    rows = []
-    if key is not None:
-        for object_key, digests in wanted.items():
-            item = desired[object_key]
-            for selector_type, value in sorted(digests):
-                rows.append(
-                    {
-                        "digest": value,
-                        "selector_type": selector_type,
-                        "key_version": key.version,
-                        "object_type": object_key[0],
-                        "object_id": object_key[1],
-                        "owner_agency_id": item.owner_agency_id,
-                        "owner_country": item.owner_country,
-                        "hit_ref": secrets.token_urlsafe(24),
-                        "published_at": moment,
-                        "expires_at": None,
-                    }
-                )
-                result.published_objects.add(object_key[1])
-    if rows:
-        for batch in _chunks(rows):
-            conn.execute(insert(hit_digest), list(batch))
-        result.matches = _notify_matches(conn, rows, moment)
-    result.published = len(rows)
-    return result
-
-
-def _notify_matches(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> int:
-    """New digests equal to ones owned in another country: tell both owners (no content).
-
-    DATA.md §2.8 "Matching": the type, the other agency and country, and the ``hit_ref``;
-    one ``selector_hit`` event per owner in the outbox. Matches within one country are left
-    to local search under the policy.
-    """
-    by_digest: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_digest.setdefault(r["digest"], []).append(r)
-    codes = {r.id: r.code for r in conn.execute(select(agency.c.id, agency.c.code))}
-    events: list[dict[str, Any]] = []
-    seen: set[frozenset[str]] = set()
-    for values in _chunks(list(by_digest)):
-        others = (
-            conn.execute(
-                select(
-                    hit_digest.c.digest,
-                    hit_digest.c.selector_type,
-                    hit_digest.c.hit_ref,
-                    hit_digest.c.owner_agency_id,
-                    hit_digest.c.owner_country,
-                ).where(hit_digest.c.digest.in_(values))
-            )
-            .mappings()
-            .all()
-        )
-        for other in others:
-            for mine in by_digest[other["digest"]]:
-                pair = frozenset((mine["hit_ref"], other["hit_ref"]))
-                if other["owner_country"] == mine["owner_country"] or pair in seen:
-                    continue
-                seen.add(pair)
-                for own, theirs in ((mine, other), (other, mine)):
-                    events.append(
-                        {
-                            "at": now,
-                            "event_type": "selector_hit",
-                            "object_type": "hit",
-                            "object_id": own["hit_ref"],
-                            "payload": json.dumps(
-                                {
-                                    "owner_agency": codes.get(own["owner_agency_id"]),
-                                    "selector_type": own["selector_type"],
-                                    "other_agency": codes.get(theirs["owner_agency_id"]),
-                                    "other_country": theirs["owner_country"],
-                                    "other_hit_ref": theirs["hit_ref"],
-                                }
-                            ),
-                        }
-                    )
-    if events:
-        conn.execute(insert(event_outbox), events)
-    return len(seen)
-
-
-def publish_all(
-    conn: Connection, settings: Settings, *, now: datetime | None = None, channel: str = "system"
-) -> PublishResult:
-    """(Re)publish everything eligible with the current key; one audit entry with counts."""
-    result = synchronise(conn, settings, now=now)
-    details = {"scope": "all", **result.as_dict()}
-    audit.record(
-        conn,
-        node=settings.node_code,
-        action="hit_publish",
-        channel=channel,
-        object_type="hit_digest",
-        details=details,
-    )
-    return result
-
-
-def _audit_sync(
-    conn: Connection, settings: Settings, seizure_id: str, result: PublishResult
-) -> None:
-    if result.published_objects or result.kept or result.expiring:
-        audit.record(
-            conn,
-            node=settings.node_code,
-            action="hit_publish",
-            object_type="seizure",
-            object_ids=[seizure_id, *sorted(result.published_objects)],
-            details={"scope": "seizure", **result.as_dict()},
-        )
-    if result.withdrawn_objects:
-        audit.record(
-            conn,
-            node=settings.node_code,
-            action="hit_withdraw",
-            object_type="seizure",
-            object_ids=[seizure_id, *sorted(result.withdrawn_objects)],
-            details={"withdrawn": result.withdrawn},
-        )
-
-
-def publish_for_seizure(
-    conn: Connection, seizure_id: str, now: datetime, *, settings: Settings | None = None
-) -> PublishResult:
-    """Publish (and withdraw where needed) the digests of one seizure's nominal objects."""
-    chosen = settings or _hook_settings()
-    result = synchronise(conn, chosen, now=now, seizure_id=seizure_id)
-    _audit_sync(conn, chosen, seizure_id, result)
-    return result
-
-
-def withdraw_for_seizure(
-    conn: Connection, seizure_id: str, now: datetime, *, settings: Settings | None = None
-) -> PublishResult:
-    """Delete the digests of this seizure's objects that no shared seizure still carries."""
-    chosen = settings or _hook_settings()
-    result = synchronise(conn, chosen, now=now, seizure_id=seizure_id, publish=False)
-    _audit_sync(conn, chosen, seizure_id, result)
-    return result
-
-
-def withdraw_object(conn: Connection, object_id: str) -> int:
-    """Delete every digest of one object (erasure, deletion); returns how many."""
-    done = conn.execute(delete(hit_digest).where(hit_digest.c.object_id == object_id))
-    return int(done.rowcount or 0)
-
-
-# -- workflow hooks ---------------------------------------------------------------------------
-
-_hook_state: dict[str, Settings] = {}
-
-
-def _hook_settings() -> Settings:
-    # Read afresh (not the cached get_settings) so that the environment of the moment counts.
-    return _hook_state.get("settings") or load_settings()
-
-
-def _release_hook(conn: Connection, seizure_id: str, now: datetime) -> None:
-    publish_for_seizure(conn, seizure_id, now)
-
-
-def _withdrawal_hook(conn: Connection, seizure_id: str, now: datetime) -> None:
-    withdraw_for_seizure(conn, seizure_id, now)
-
-
-def install_hooks(settings: Settings | None = None) -> None:
-    """Publish on release and withdraw on retraction. Idempotent; the latest settings win.
-
-    Called by ``create_app`` and the CLI (never at import time), with the node's settings:
-    the hooks need them to find the network key.
-    """
-    if settings is not None:
-        _hook_state["settings"] = settings
-    if _release_hook not in workflow.after_release:
-        workflow.after_release.append(_release_hook)
-    if _withdrawal_hook not in workflow.after_withdrawal:
-        workflow.after_withdrawal.append(_withdrawal_hook)
-
-
-def uninstall_hooks() -> None:
-    """Remove the hooks and forget the settings (for tests that must leave no trace)."""
-    _hook_state.clear()
-    for hooks, hook in (
-        (workflow.after_release, _release_hook),
-        (workflow.after_withdrawal, _withdrawal_hook),
-    ):
-        while hook in hooks:
-            hooks.remove(hook)
-
-
-# -- queries ----------------------------------------------------------------------------------
-
-
-def queries_today(conn: Connection, user_id: str, now: datetime) -> int:
-    """Hit queries of one user in the 24 hours before ``now`` (from the audit log)."""
-    since = now - timedelta(days=1)
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(audit_log)
-            .where(
-                audit_log.c.action == "hit_query",
-                audit_log.c.actor_user_id == user_id,
-                audit_log.c.at > since,
-            )
-        ).scalar_one()
-    )
-
-
-def query_selector(
-    conn: Connection,
-    principal: Caller,
-    selector_type: str,
-    value: str,
-    reason: str,
-    *,
-    settings: Settings,
-    now: datetime | None = None,
-    country: str | None = None,
-    channel: str = "api",
-) -> dict[str, Any]:
-    """Ask whether another agency holds a selector: ``{"hit": false}`` or owners and refs.
-
-    Every query is written to the audit log (``hit_query``: selector type, digest, result
-    count and reason; never the value), refused ones included: a refusal raises
-    `AccessError` *after* writing its audit entry, so callers commit before reporting it.
-    Refusals: a role other than analyst, officer or supervisor (403), the daily limit (429),
-    no reason (422), a value that cannot be a selector (422), no network key (503).
-    """
-    moment = now or datetime.now(UTC)
-    details: dict[str, Any] = {"selector_type": selector_type}
-
-    def refuse(status: int, code: str, en: str, ru: str) -> AccessError:
-        audit.record(
-            conn,
-            node=settings.node_code,
-            action="hit_query",
-            channel=channel,
-            actor_user_id=principal.user_id,
-            actor_agency_id=principal.agency_id,
-            details={**details, "refused": code},
-        )
-        return AccessError(status, code, en, ru)
-
-    if not principal.roles & QUERY_ROLES:
-        raise refuse(
-            403,
-            "role",
-            "hit queries need the role analyst, officer or supervisor",
-            "для запросов hit/no-hit нужна роль analyst, officer или supervisor",
-        )
-    limit = settings.hit_query_daily_limit
-    if queries_today(conn, principal.user_id, moment) >= limit:
-        raise refuse(
-            429,
-            "rate_limited",
-            f"daily limit of {limit} hit queries reached",
-            f"исчерпан дневной лимит запросов hit/no-hit ({limit})",
-        )
-    if not reason or not reason.strip():
-        raise refuse(
-            422, "reason_required", "a reason is required", "нужно указать причину запроса"
-        )
-    details["reason"] = reason.strip()[:500]
-    try:
-        canonical = canonical_selector(
-            selector_type, value, country=country, phone_region=principal.country
-        )
-    except InvalidValue as error:
-        raise refuse(
-            422,
-            "invalid_selector",
-            f"not a valid {selector_type}: {error.message}",
-            f"недопустимый селектор {selector_type}: {error.message}",
-        ) from None
-    try:
-        keys = load_keys(settings)
-    except KeyStoreError:
-        keys = {}
-    if not keys:
-        raise refuse(
-            503, "no_network_key", "this node holds no network key", "на узле нет сетевого ключа"
-        )
-    current = keys[max(keys)]
-    digests = {digest(k, selector_type, canonical) for k in keys.values()}
-    details["digest"] = digest(current, selector_type, canonical)
-    details["key_version"] = current.version
-    rows = conn.execute(
-        select(
-            hit_digest.c.hit_ref,
-            hit_digest.c.object_type,
-            hit_digest.c.object_id,
-            hit_digest.c.key_version,
-            agency.c.code,
-        )
-        .join(agency, agency.c.id == hit_digest.c.owner_agency_id)
-        .where(
-            hit_digest.c.digest.in_(digests),
-            hit_digest.c.selector_type == selector_type,
-            or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > moment),
-            hit_digest.c.owner_agency_id != principal.agency_id,
-        )
-        .order_by(hit_digest.c.key_version.desc())
-    ).all()
-    best: dict[tuple[str, str], Any] = {}
-    for row in rows:  # one match per object: the newest key version's reference
-        best.setdefault((row.object_type, row.object_id), row)
-    matches = sorted(
-        (
-            {"owner_agency": r.code, "hit_ref": r.hit_ref, "selector_type": selector_type}
-            for r in best.values()
-        ),
-        key=lambda m: (m["owner_agency"], m["hit_ref"]),
-    )
-    details["result_count"] = len(matches)
-    audit.record(
-        conn,
-        node=settings.node_code,
-        action="hit_query",
-        channel=channel,
-        actor_user_id=principal.user_id,
-        actor_agency_id=principal.agency_id,
-        details=details,
-    )
-    if not matches:
-        return {"hit": False}
-    return {"hit": True, "matches": matches}
-
-
-def resolve_hit_ref(conn: Connection, hit_ref: str, now: datetime) -> dict[str, Any] | None:
-    """The index row behind a ``hit_ref`` (not expired), for access requests; else None."""
-    row = (
-        conn.execute(
-            select(hit_digest).where(
-                hit_digest.c.hit_ref == hit_ref,
-                or_(hit_digest.c.expires_at.is_(None), hit_digest.c.expires_at > now),
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
-
-
-def digest_counts(conn: Connection) -> dict[str, int]:
-    """Digests in the index by selector type (for status displays)."""
-    rows = conn.execute(
-        select(hit_digest.c.selector_type, func.count()).group_by(hit_digest.c.selector_type)
-    ).all()
-    return {r[0]: int(r[1]) for r in rows}
-
-
-def object_ids_with_digests(conn: Connection, object_ids: Iterable[str]) -> set[str]:
-    """Which of ``object_ids`` have at least one digest."""
-    ids = list(object_ids)
-    found: set[str] = set()
-    for chunk in _chunks(ids):
-        found.update(
-            conn.execute(
-                select(hit_digest.c.object_id).where(hit_digest.c.object_id.in_(chunk)).distinct()
-            ).scalars()
-        )
-    return found

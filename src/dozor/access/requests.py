@@ -1,18 +1,12 @@
-"""Access requests and grants (DATA.md §2.9, §3.12, §7.6): after a hit, ask the owner.
+"""Access requests (DATA.md §2.9, §3.12, §7.6): after a hit, ask the owner.
 
 1. **Request.** A user who got a ``hit_ref`` from a hit query files an access request; the
    owner agency is resolved from the index, never told to the requester beyond its code.
-2. **Decision.** Only a supervisor of the owner agency decides: ``approved``,
-   ``partially_approved`` (a narrower scope, with a reason), ``declined`` (with a reason) or
-   ``clarification_requested`` (with a reason).
-3. **Grant.** Approval creates ``access_grant`` rows for the requester's agency: one for the
-   nominal object and one for each validated or released seizure of the owner it is linked to,
-   so that the requester reads the seizure's non-nominal part and the nominal part (a nominal
-   part is never visible without its seizure). The access policy honours active grants.
-4. **End.** A grant ends at ``expires_at`` (default +180 days) or when revoked; the policy
-   ignores expired and revoked grants from that moment.
+   The requester's agency may withdraw it while it is open.
+2. **Decision, grant, end**: see `dozor.access.grants`.
 
-Every step is written to the audit log (``access_request``, ``access_decision``, ``grant``).
+Both agencies list their requests, sent and received. Every step is written to the audit log
+(``access_request``).
 """
 
 from __future__ import annotations
@@ -24,30 +18,15 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from dozor.access import audit
-from dozor.access.hits import AccessError, Caller, resolve_hit_ref
-from dozor.domain.errors import InvalidValue
+from dozor.access.hit_query import AccessError, Caller, resolve_hit_ref
 from dozor.domain.ids import uuid7
-from dozor.domain.markings import format_handling, parse_handling, parse_tlp
 from dozor.settings import Settings
-from dozor.store.schema import (
-    access_grant,
-    access_request,
-    agency,
-    conveyance,
-    event_outbox,
-    person,
-    seizure,
-    seizure_conveyance,
-    seizure_person,
-)
+from dozor.store.schema import access_grant, access_request, agency, event_outbox
 
 SCOPES = ("identity", "documents", "phones", "conveyance", "organisation", "seizure_details")
 PRIORITIES = ("routine", "urgent", "immediate")
-DECISIONS = ("approved", "partially_approved", "declined", "clarification_requested")
 OPEN_STATUSES = ("submitted", "clarification_requested")
 REQUEST_ROLES = frozenset({"analyst", "officer", "supervisor"})
-NEEDS_REASON = ("partially_approved", "declined", "clarification_requested")
-MAX_GRANT_DAYS = 3650
 
 
 def _now(now: datetime | None) -> datetime:
@@ -60,7 +39,8 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _require_writer(principal: Caller) -> None:
+def require_writer(principal: Caller) -> None:
+    """Refuse a read-only token (403)."""
     if getattr(principal, "scope", None) == "read":
         raise AccessError(
             403, "read_only", "this token is read-only", "этот токен только для чтения"
@@ -134,7 +114,7 @@ def request_access(
 ) -> str:
     """File an access request for the object behind ``hit_ref``; returns the request id."""
     moment = _now(now)
-    _require_writer(principal)
+    require_writer(principal)
     if not principal.roles & REQUEST_ROLES:
         raise AccessError(
             403,
@@ -207,7 +187,7 @@ def request_access(
             "created_at": moment,
         },
     )
-    _event(
+    queue_event(
         conn,
         "access_request",
         request_id,
@@ -228,7 +208,7 @@ def request_access(
     return request_id
 
 
-def _event(
+def queue_event(
     conn: Connection, kind: str, object_id: str, now: datetime, payload: dict[str, Any]
 ) -> None:
     """An outbox event that alert rules turn into notifications (ids and codes only)."""
@@ -244,10 +224,8 @@ def _event(
     )
 
 
-# -- decision ---------------------------------------------------------------------------------
-
-
-def _load(conn: Connection, request_id: str) -> dict[str, Any]:
+def load_request(conn: Connection, request_id: str) -> dict[str, Any]:
+    """One access request row; raises `AccessError` (404) if there is none."""
     row = (
         conn.execute(select(access_request).where(access_request.c.id == request_id))
         .mappings()
@@ -256,326 +234,6 @@ def _load(conn: Connection, request_id: str) -> dict[str, Any]:
     if row is None:
         raise AccessError(404, "not_found", "no such access request", "запрос не найден")
     return dict(row)
-
-
-def _require_owner_supervisor(record: dict[str, Any], principal: Caller, what: str) -> None:
-    if principal.agency_id != record["owner_agency_id"]:
-        if principal.agency_id == record.get("requester_agency_id"):
-            raise AccessError(
-                403,
-                "not_owner",
-                f"only the owner agency may {what}",
-                "это решает только ведомство-владелец",
-            )
-        raise AccessError(404, "not_found", "no such access request", "запрос не найден")
-    if "supervisor" not in principal.roles:
-        raise AccessError(
-            403, "role", f"only a supervisor may {what}", "это может только supervisor"
-        )
-
-
-def _linked_seizures(conn: Connection, object_type: str, object_id: str, owner: str) -> list[str]:
-    link, column = (
-        (seizure_person, "person_id")
-        if object_type == "person"
-        else (seizure_conveyance, "conveyance_id")
-    )
-    rows = conn.execute(
-        select(seizure.c.id)
-        .join(link, link.c.seizure_id == seizure.c.id)
-        .where(
-            link.c[column] == object_id,
-            seizure.c.owner_agency_id == owner,
-            seizure.c.status.in_(("validated", "released")),
-        )
-        .order_by(seizure.c.id)
-    ).scalars()
-    return list(rows)
-
-
-def _object_exists(conn: Connection, object_type: str, object_id: str) -> bool:
-    if object_type == "person":
-        query = select(person.c.id).where(person.c.id == object_id, person.c.erased_at.is_(None))
-    else:
-        query = select(conveyance.c.id).where(conveyance.c.id == object_id)
-    return conn.execute(query).first() is not None
-
-
-def decide(
-    conn: Connection,
-    principal: Caller,
-    request_id: str,
-    decision: str,
-    reason: str | None = None,
-    scope: str | list[str] | None = None,
-    expires_days: int | None = None,
-    handling: str = "H2",
-    tlp: str = "AMBER",
-    *,
-    settings: Settings,
-    now: datetime | None = None,
-    channel: str = "api",
-) -> dict[str, Any]:
-    """The owner supervisor's decision; returns the request as the decider sees it.
-
-    ``approved`` grants the requested scope (or ``scope``); ``partially_approved`` needs a
-    ``scope`` within the requested one and a reason; ``declined`` and
-    ``clarification_requested`` need a reason. Grants last ``expires_days`` (default
-    ``DOZOR_GRANT_DEFAULT_DAYS``) with ``handling`` (default H2) and ``tlp`` (default AMBER).
-    """
-    moment = _now(now)
-    _require_writer(principal)
-    record = _load(conn, request_id)
-    _require_owner_supervisor(record, principal, "decide an access request")
-    if decision not in DECISIONS:
-        raise AccessError(
-            422,
-            "unknown_code",
-            f"decision is one of {', '.join(DECISIONS)}",
-            f"решение: одно из {', '.join(DECISIONS)}",
-        )
-    if record["status"] not in OPEN_STATUSES:
-        raise AccessError(
-            409,
-            "status",
-            f"the request is {record['status']} already",
-            f"запрос уже в статусе {record['status']}",
-        )
-    reason_text = (reason or "").strip()
-    if decision in NEEDS_REASON and not reason_text:
-        raise AccessError(
-            422,
-            "reason_required",
-            f"a reason is required for {decision}",
-            f"для решения {decision} нужна причина",
-        )
-    if len(reason_text) > 2000:
-        raise AccessError(
-            422,
-            "too_long",
-            "the reason is longer than 2000 characters",
-            "причина длиннее 2000 символов",
-        )
-    requested = parse_scope(record["requested_scope"])
-    granted = parse_scope(scope) or requested
-    if not set(granted) <= set(requested):
-        raise AccessError(
-            422,
-            "scope",
-            "the granted scope must lie within the requested one",
-            "предоставляемый объём должен входить в запрошенный",
-        )
-    if decision == "partially_approved" and set(granted) == set(requested):
-        raise AccessError(
-            422,
-            "scope",
-            "a partial approval grants less than was requested",
-            "частичное одобрение даёт меньше запрошенного",
-        )
-    grant_ids: list[str] = []
-    values: dict[str, Any] = {
-        "status": decision,
-        "decided_by": principal.user_id,
-        "decided_at": moment,
-        "decision_reason": reason_text or None,
-    }
-    if decision in ("approved", "partially_approved"):
-        grant_ids = _grant(
-            conn,
-            record,
-            principal,
-            granted,
-            expires_days,
-            handling,
-            tlp,
-            settings=settings,
-            now=moment,
-            channel=channel,
-        )
-        values["grant_id"] = grant_ids[0]
-    conn.execute(update(access_request).where(access_request.c.id == request_id).values(**values))
-    _event(
-        conn,
-        "access_decision",
-        request_id,
-        moment,
-        {"to_agency_id": record["requester_agency_id"], "decision": decision},
-    )
-    audit.record(
-        conn,
-        node=settings.node_code,
-        action="access_decision",
-        channel=channel,
-        actor_user_id=principal.user_id,
-        actor_agency_id=principal.agency_id,
-        object_type="access_request",
-        object_ids=[request_id],
-        details={
-            "decision": decision,
-            "scope": granted if grant_ids else [],
-            "grant_ids": grant_ids,
-        },
-    )
-    found = get_request(conn, principal, request_id, now=moment)
-    assert found is not None
-    return found
-
-
-def _grant(
-    conn: Connection,
-    record: dict[str, Any],
-    principal: Caller,
-    scope: list[str],
-    expires_days: int | None,
-    handling: str,
-    tlp: str,
-    *,
-    settings: Settings,
-    now: datetime,
-    channel: str,
-) -> list[str]:
-    days = settings.grant_default_days if expires_days is None else expires_days
-    if not 1 <= days <= MAX_GRANT_DAYS:
-        raise AccessError(
-            422,
-            "out_of_range",
-            f"expiry is 1 to {MAX_GRANT_DAYS} days",
-            f"срок: от 1 до {MAX_GRANT_DAYS} дней",
-        )
-    try:
-        codes, h3_text = parse_handling(handling)
-        tlp_code = parse_tlp(tlp)
-    except InvalidValue as error:
-        raise AccessError(422, error.code, error.message, error.message) from None
-    if not _object_exists(conn, record["object_type"], record["object_id"]):
-        raise AccessError(
-            409, "object_gone", "the object no longer exists", "объект больше не существует"
-        )
-    objects = [(record["object_type"], record["object_id"])]
-    objects += [
-        ("seizure", s)
-        for s in _linked_seizures(
-            conn, record["object_type"], record["object_id"], record["owner_agency_id"]
-        )
-    ]
-    expires = now + timedelta(days=days)
-    rows = [
-        {
-            "id": uuid7(),
-            "request_id": record["id"],
-            "grantee_agency_id": record["requester_agency_id"],
-            "object_type": kind,
-            "object_id": object_id,
-            "scope": ",".join(scope),
-            "handling": format_handling(codes, h3_text),
-            "tlp": tlp_code,
-            "created_at": now,
-            "expires_at": expires,
-            "revoked_at": None,
-        }
-        for kind, object_id in objects
-    ]
-    conn.execute(insert(access_grant), rows)
-    ids = [r["id"] for r in rows]
-    audit.record(
-        conn,
-        node=settings.node_code,
-        action="grant",
-        channel=channel,
-        actor_user_id=principal.user_id,
-        actor_agency_id=principal.agency_id,
-        object_type="access_grant",
-        object_ids=ids,
-        details={
-            "change": "granted",
-            "request_id": record["id"],
-            "grantee_agency_id": record["requester_agency_id"],
-            "objects": [o[1] for o in objects],
-            "expires_at": expires.isoformat(),
-        },
-    )
-    return ids
-
-
-def revoke_grant(
-    conn: Connection,
-    principal: Caller,
-    grant_id: str,
-    reason: str | None = None,
-    *,
-    settings: Settings,
-    now: datetime | None = None,
-    channel: str = "api",
-) -> list[str]:
-    """Revoke a grant with all grants of the same decision; returns the ids revoked.
-
-    Only a supervisor of the owner agency may revoke. The request becomes ``revoked``.
-    """
-    moment = _now(now)
-    _require_writer(principal)
-    row = conn.execute(select(access_grant).where(access_grant.c.id == grant_id)).mappings().first()
-    if row is None:
-        raise AccessError(404, "not_found", "no such grant", "разрешение не найдено")
-    record: dict[str, Any]
-    if row["request_id"] is not None:
-        record = _load(conn, row["request_id"])
-    else:
-        record = {
-            "id": None,
-            "owner_agency_id": _owner_of(conn, row["object_type"], row["object_id"]),
-            "requester_agency_id": row["grantee_agency_id"],
-        }
-    _require_owner_supervisor(record, principal, "revoke a grant")
-    if row["revoked_at"] is not None:
-        raise AccessError(409, "status", "the grant is revoked already", "разрешение уже отозвано")
-    bundle = (
-        access_grant.c.request_id == row["request_id"]
-        if row["request_id"]
-        else access_grant.c.id == grant_id
-    )
-    ids = list(
-        conn.execute(
-            select(access_grant.c.id).where(bundle, access_grant.c.revoked_at.is_(None))
-        ).scalars()
-    )
-    conn.execute(update(access_grant).where(access_grant.c.id.in_(ids)).values(revoked_at=moment))
-    if record["id"] is not None:
-        conn.execute(
-            update(access_request)
-            .where(access_request.c.id == record["id"])
-            .values(status="revoked")
-        )
-        _event(
-            conn,
-            "grant_revoked",
-            record["id"],
-            moment,
-            {"to_agency_id": record["requester_agency_id"]},
-        )
-    audit.record(
-        conn,
-        node=settings.node_code,
-        action="grant",
-        channel=channel,
-        actor_user_id=principal.user_id,
-        actor_agency_id=principal.agency_id,
-        object_type="access_grant",
-        object_ids=ids,
-        details={
-            "change": "revoked",
-            "request_id": record["id"],
-            "reason_given": bool((reason or "").strip()),
-        },
-    )
-    return ids
-
-
-def _owner_of(conn: Connection, object_type: str, object_id: str) -> str | None:
-    table = {"person": person, "conveyance": conveyance, "seizure": seizure}.get(object_type)
-    if table is None:
-        return None
-    found = conn.execute(select(table.c.owner_agency_id).where(table.c.id == object_id)).first()
-    return found.owner_agency_id if found else None
 
 
 def withdraw_request(
@@ -588,8 +246,8 @@ def withdraw_request(
     channel: str = "api",
 ) -> None:
     """The requester's agency withdraws an open request."""
-    _require_writer(principal)
-    record = _load(conn, request_id)
+    require_writer(principal)
+    record = load_request(conn, request_id)
     if principal.agency_id != record["requester_agency_id"]:
         raise AccessError(404, "not_found", "no such access request", "запрос не найден")
     if record["status"] not in OPEN_STATUSES:

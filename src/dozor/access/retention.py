@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from dozor.access import audit
-from dozor.access.hits import withdraw_object
+from dozor.access.hit_index import withdraw_object
 from dozor.settings import Settings
 from dozor.store.schema import (
     conveyance,

@@ -44,7 +44,7 @@ def hits_publish(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """(Re)publish the digests of every eligible nominal object with the current key."""
-    from dozor.access.hits import publish_all
+    from dozor.access.hit_index import publish_all
     from dozor.access.keys import current_key
 
     settings, engine = settings_and_engine()
@@ -64,7 +64,7 @@ def hits_rotate(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """New key version, republish everything, old digests expire after the grace period."""
-    from dozor.access.hits import publish_all
+    from dozor.access.hit_index import publish_all
     from dozor.access.keys import KeyStoreError, generate_key
 
     settings, engine = settings_and_engine()
@@ -99,7 +99,8 @@ def hits_query(
     reason: str = typer.Option(..., "--reason", help="Why you ask (audited)."),
 ) -> None:
     """Ask whether another agency holds a selector; prints the JSON answer."""
-    from dozor.access.hits import AccessError, parse_selector, query_selector
+    from dozor.access.hit_query import AccessError, query_selector
+    from dozor.access.hits import parse_selector
     from dozor.access.principal import load_principal
     from dozor.domain.errors import InvalidValue
     from dozor.store.schema import app_user
@@ -186,7 +187,7 @@ def register(app: typer.Typer) -> None:
     The hooks go in here, when the CLI is assembled, rather than when a module is imported:
     any command that releases or retracts a seizure then publishes or withdraws digests.
     """
-    from dozor.access.hits import install_hooks
+    from dozor.access.hit_index import install_hooks
 
     install_hooks()  # the node's settings are read when a hook first runs
     app.add_typer(key_app, name="key")

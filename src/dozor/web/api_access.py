@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy import Connection, Engine
 
-from dozor.access import hits, requests
+from dozor.access import grants, hit_index, hits, requests
+from dozor.access.hit_query import AccessError, query_selector
 from dozor.access.principal import Principal
 from dozor.settings import Settings
 from dozor.web.auth import auth_context, require_principal
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 def router_for(settings: Settings) -> APIRouter:
     """The router, with the release/retraction hooks installed for this node's settings."""
-    hits.install_hooks(settings)
+    hit_index.install_hooks(settings)
     return router
 
 
@@ -45,11 +46,11 @@ def _run(
 ) -> T:
     """Run ``work`` in one transaction; a refusal is raised after the commit (its audit
     entry stays)."""
-    refused: hits.AccessError | None = None
+    refused: AccessError | None = None
     with engine.begin() as conn:
         try:
             return work(conn)
-        except hits.AccessError as error:
+        except AccessError as error:
             refused = error
     lang = request_lang(request, principal.ui_lang)
     headers = {"Retry-After": "3600"} if refused.status == 429 else None
@@ -65,7 +66,7 @@ def _rollback_on_refusal(
     try:
         with engine.begin() as conn:
             return work(conn)
-    except hits.AccessError as error:
+    except AccessError as error:
         lang = request_lang(request, principal.ui_lang)
         raise HTTPException(
             error.status, {"code": error.code, "message": error.message(lang)}
@@ -91,7 +92,7 @@ def hit_query(
         engine,
         request,
         principal,
-        lambda conn: hits.query_selector(
+        lambda conn: query_selector(
             conn, principal, selector_type, value, reason, settings=settings, channel=channel
         ),
     )
@@ -197,7 +198,7 @@ def decide_access_request(
         engine,
         request,
         principal,
-        lambda conn: requests.decide(
+        lambda conn: grants.decide(
             conn,
             principal,
             id,
@@ -249,7 +250,7 @@ def revoke_grant(
         engine,
         request,
         principal,
-        lambda conn: requests.revoke_grant(
+        lambda conn: grants.revoke_grant(
             conn, principal, id, reason, settings=settings, channel=channel
         ),
     )
