@@ -133,8 +133,6 @@ def _granted(viewer: Viewer, table: Table, now: datetime) -> ColumnElement[bool]
 
 def effective_distribution() -> ColumnElement[str]:
     """A seizure's distribution as its status allows: validated records reach at most national."""
-    from sqlalchemy import case
-
     return case(
         (
             and_(seizure.c.status == "validated", seizure.c.distribution.in_(("region", "public"))),

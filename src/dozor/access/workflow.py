@@ -28,6 +28,7 @@ from dozor.store.schema import (
     seizure_pending,
     seizure_workflow,
 )
+from dozor.store.versions import apply_pending
 
 RELEASE_DISTRIBUTIONS = ("org", "national", "listed", "region")
 # Hooks run after a release or retraction in the same transaction (hit/no-hit digests).
@@ -196,9 +197,7 @@ def validate(conn: Connection, actor: Actor, seizure_id: str, *, node: str) -> N
             "four-eyes rule: a supervisor may not validate their own correction",
             "правило четырёх глаз: нельзя утверждать своё исправление",
         )
-    from dozor.ingest.writer import apply_pending  # the same versioning as an import update
-
-    version = apply_pending(conn, seizure_id, node=node, user_id=actor.user_id)
+    version = apply_pending(conn, seizure_id, user_id=actor.user_id, now=now)
     record = _load(conn, seizure_id) | {"status": record["status"]}
     _step(
         conn,

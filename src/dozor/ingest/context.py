@@ -61,6 +61,7 @@ class JobContext:
     max_person_age: int = 100
     conversion: ConversionTable = field(default_factory=load_conversion_table)
     _by_key: dict[str, AgencyRef] = field(default_factory=dict)
+    _today_by_country: dict[str, date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for agency in self.agencies:
@@ -72,9 +73,13 @@ class JobContext:
         return self._by_key.get(fold(text))
 
     def today_in(self, country: str) -> date:
-        """Today's date at the country's clock (a seizure may not be later)."""
-        tz = COUNTRY_TIMEZONES.get(country)
-        if tz is None:
-            return self.today
-        local = datetime.now(ZoneInfo(tz)).date()
-        return max(local, self.today)
+        """Today's date at the country's clock (a seizure may not be later).
+
+        Read once per country and job: it is asked for every seizure of the file.
+        """
+        known = self._today_by_country.get(country)
+        if known is None:
+            tz = COUNTRY_TIMEZONES.get(country)
+            local = datetime.now(ZoneInfo(tz)).date() if tz else self.today
+            known = self._today_by_country[country] = max(local, self.today)
+        return known

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, select
 
 from dozor.domain.ids import uuid7
 from dozor.ingest.drafts import ItemDraft, SeizureDraft
@@ -27,8 +27,8 @@ from dozor.store.schema import (
     seizure,
     seizure_item,
     seizure_pending,
-    seizure_version,
 )
+from dozor.store.versions import json_default, replace_version
 
 BATCH = 1000
 LOCKED_STATUSES = frozenset({"validated", "released"})
@@ -52,14 +52,6 @@ def _num(value: Decimal | None) -> float | None:
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
-
-
-def _code(value: Any) -> Any:
-    """The stored form of a parsed cell: code objects by code, countries by ISO3."""
-    for attribute in ("code", "iso3"):
-        if hasattr(value, attribute):
-            return getattr(value, attribute)
-    return value
 
 
 def _same(value: Any) -> Any:
@@ -167,12 +159,6 @@ def item_content(item: ItemDraft, line_no: int) -> dict[str, Any]:
         "pure_kg": _num(item.pure_kg),
         "heroin_eq_kg": _num(item.heroin_eq_kg),
     }
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
 # Derived from other columns (seized_local + tz, quantity × factor), so left out of the hash.
@@ -324,34 +310,6 @@ class SeizureWriter:
             "payload": None,
         }
 
-    def snapshot(self, seizure_id: str) -> str:
-        """Canonical JSON of a stored seizure with its items and route legs."""
-        row = self.conn.execute(select(seizure).where(seizure.c.id == seizure_id)).mappings().one()
-        items = (
-            self.conn.execute(
-                select(seizure_item)
-                .where(seizure_item.c.seizure_id == seizure_id)
-                .order_by(seizure_item.c.line_no)
-            )
-            .mappings()
-            .all()
-        )
-        legs = (
-            self.conn.execute(
-                select(route_leg)
-                .where(route_leg.c.seizure_id == seizure_id)
-                .order_by(route_leg.c.seq)
-            )
-            .mappings()
-            .all()
-        )
-        data = {
-            "seizure": dict(row),
-            "items": [dict(i) for i in items],
-            "route_legs": [dict(leg) for leg in legs],
-        }
-        return json.dumps(data, sort_keys=True, default=_json_default, ensure_ascii=False)
-
     def _update(
         self,
         found: dict[str, Any],
@@ -360,56 +318,18 @@ class SeizureWriter:
         legs: list[dict[str, Any]],
         digest: str,
     ) -> None:
-        seizure_id = found["id"]
-        self.conn.execute(
-            seizure_version.insert(),
-            {
-                "seizure_id": seizure_id,
-                "version": found["version"],
-                "snapshot": self.snapshot(seizure_id),
-                "changed_at": self.now,
-                "changed_by": None,
-                "change_note": f"superseded by import {self.job_id}",
-            },
+        replace_version(
+            self.conn,
+            seizure_id=found["id"],
+            version=found["version"],
+            content=content,
+            items=items,
+            legs=legs,
+            digest=digest,
+            now=self.now,
+            user_id=self.user_id,
+            job_id=self.job_id,
         )
-        self.conn.execute(
-            update(seizure)
-            .where(seizure.c.id == seizure_id)
-            .values(
-                **content,
-                content_hash=digest,
-                version=found["version"] + 1,
-                updated_at=self.now,
-                updated_by=self.user_id,
-                import_job_id=self.job_id,
-            )
-        )
-        old = self.conn.execute(
-            select(
-                seizure_item.c.id,
-                seizure_item.c.substance_code,
-                seizure_item.c.unit_reported,
-                seizure_item.c.form,
-            )
-            .where(seizure_item.c.seizure_id == seizure_id)
-            .order_by(seizure_item.c.line_no)
-        ).all()
-        pool: dict[tuple[Any, ...], list[str]] = {}
-        for item_id, substance, unit, form in old:
-            pool.setdefault((substance, unit, form), []).append(item_id)
-        self.conn.execute(delete(seizure_item).where(seizure_item.c.seizure_id == seizure_id))
-        rows = []
-        for item in items:
-            ids = pool.get((item["substance_code"], item["unit_reported"], item["form"]))
-            rows.append({"id": ids.pop(0) if ids else uuid7(), "seizure_id": seizure_id, **item})
-        if rows:
-            self.conn.execute(seizure_item.insert(), rows)
-        self.conn.execute(delete(route_leg).where(route_leg.c.seizure_id == seizure_id))
-        if legs:
-            self.conn.execute(
-                route_leg.insert(),
-                [{"id": uuid7(), "seizure_id": seizure_id, **leg} for leg in legs],
-            )
         self.counts.updated += 1
         self.counts.items += len(items)
 
@@ -434,7 +354,7 @@ class SeizureWriter:
             snapshot = json.dumps(
                 {"seizure": content, "items": items, "route_legs": legs},
                 sort_keys=True,
-                default=_json_default,
+                default=json_default,
                 ensure_ascii=False,
             )
             self.conn.execute(
@@ -448,43 +368,3 @@ class SeizureWriter:
                 },
             )
         self.counts.pending += 1
-
-
-def apply_pending(conn: Connection, seizure_id: str, *, node: str, user_id: str) -> int | None:
-    """Make the newest pending correction of a seizure its next version; returns the version.
-
-    Called when a supervisor validates the correction. The superseded version goes to
-    ``seizure_version`` as with any update, and every pending row of the seizure is cleared.
-    """
-    pending = (
-        conn.execute(
-            select(seizure_pending)
-            .where(seizure_pending.c.seizure_id == seizure_id)
-            .order_by(seizure_pending.c.created_at.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    if pending is None:
-        return None
-    data = json.loads(pending["snapshot"])
-    content = dict(data["seizure"])
-    content["seized_at"] = datetime.fromisoformat(content["seized_at"])
-    content["seized_date"] = date.fromisoformat(content["seized_date"])
-    found = dict(
-        conn.execute(
-            select(seizure.c.id, seizure.c.version, seizure.c.status).where(
-                seizure.c.id == seizure_id
-            )
-        )
-        .mappings()
-        .one()
-    )
-    writer = SeizureWriter(
-        conn, job_id=pending["import_job_id"] or "", node=node, now=datetime.now(UTC), channel="api"
-    )
-    writer.user_id = user_id
-    writer._update(found, content, data["items"], data["route_legs"], pending["content_hash"])
-    conn.execute(delete(seizure_pending).where(seizure_pending.c.seizure_id == seizure_id))
-    return int(found["version"]) + 1
