@@ -28,16 +28,12 @@ from sqlalchemy.engine import make_url
 from dozor.settings import Settings, load_settings
 from dozor.store.db import make_engine
 from dozor.store.reference import init_database
+from testenv import BACKENDS, CliResult
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get(
     "DOZOR_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-BACKENDS = [
-    b.strip() for b in os.environ.get("DOZOR_TEST_BACKENDS", "sqlite,postgresql").split(",")
-]
 REQUIRE_PG = os.environ.get("DOZOR_REQUIRE_POSTGRES") == "1"
-UNODC_FILE = ROOT / "src" / "dozor" / "reference" / "unodc" / "drug_seizures_2018_2022.xlsx"
 
 
 def _pg_admin() -> Engine:
@@ -141,13 +137,6 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.resolved_database_url())
     yield engine
     engine.dispose()
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture

@@ -150,6 +150,18 @@ def test_create_shows_own_draft_with_nominal_parts(app_client: dict[str, Session
     assert [leg["country"] for leg in record["route_legs"]] == ["AFG", "RUS"]
 
 
+def test_an_edit_with_no_persons_removes_them(app_client: dict[str, Session]) -> None:
+    record = _create(app_client)
+    assert record["persons"]
+    reply = app_client["kaz.officer"].call(
+        "PATCH", f"/api/v1/seizures/{record['id']}", json={"persons": []}
+    )
+    assert reply.status_code == 200, reply.text
+    again = app_client["kaz.officer"].call("GET", f"/api/v1/seizures/{record['id']}")
+    assert again.status_code == 200
+    assert not again.json().get("persons")
+
+
 def test_invalid_record_gets_import_errors(app_client: dict[str, Session]) -> None:
     body = {**BODY, "items": [{"drug": "насвай", "quantity": "-1", "unit": "kg"}]}
     reply = app_client["kaz.officer"].call(

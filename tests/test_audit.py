@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select, text, update
 
-from conftest import BACKENDS, UNODC_FILE
 from dozor.access import audit
 from dozor.ingest.readers import open_sheets
 from dozor.ingest.service import import_file
 from dozor.ingest.unodc import import_annual
 from dozor.settings import Settings
 from dozor.store.schema import audit_log
+from testenv import BACKENDS, UNODC_FILE
 
 # CLI-driven checks run on SQLite by default and on PostgreSQL with ``-m slow``.
 SQLITE_BY_DEFAULT = pytest.mark.parametrize(

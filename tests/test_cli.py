@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from conftest import BACKENDS, CliResult
 from dozor.reports.exports import EXPORT_COLUMNS
 from dozor.store.schema import agency, app_user, seizure
+from testenv import BACKENDS, CliResult
 
 COMMANDS = [
     "init",

@@ -16,9 +16,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from conftest import BACKENDS
 from dozor.store.db import alembic_config, current_revision, head_revision, make_engine, upgrade
 from dozor.store.schema import metadata
+from testenv import BACKENDS
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REQUIRE_PG = os.environ.get("DOZOR_REQUIRE_POSTGRES") == "1"

@@ -21,7 +21,6 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from conftest import BACKENDS, UNODC_FILE
 from dozor.access.audit import count_entries
 from dozor.ingest.readers import Sheet, open_sheets
 from dozor.ingest.service import ImportResult
@@ -31,6 +30,7 @@ from dozor.reports.exports import write_annual
 from dozor.settings import Settings, load_settings
 from dozor.store.db import make_engine
 from dozor.store.schema import import_job, official_annual_total
+from testenv import BACKENDS, UNODC_FILE
 
 ROWS = 11_013
 PER_COUNTRY = {"KAZ": 78, "UZB": 59, "KGZ": 58, "TJK": 44, "TKM": 0}

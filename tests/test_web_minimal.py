@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from conftest import UNODC_FILE
 from dozor.ingest.readers import open_sheets
 from dozor.ingest.unodc import import_annual
 from dozor.settings import Settings
+from testenv import UNODC_FILE
 
 START_TIMEOUT = 60.0
 
@@ -110,7 +110,7 @@ def test_served_app(with_annual_totals: None, server: httpx.Client) -> None:
     kaz_2022 = server.get("/api/v1/annual-totals", params={"country": "KAZ", "year": 2022})
     assert 0 < len(kaz_2022.json()["rows"]) < 78
 
-    home = server.get("/")
+    home = server.get("/status")
     assert home.status_code == 200
     assert home.headers["content-type"].startswith("text/html")
     assert home.text.lower().startswith("<!doctype html")

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=10, ge=8, description="Shortest password.")
     token_days: int = Field(default=90, ge=1, description="Default lifetime of an API token.")
     token_max_days: int = Field(default=365, ge=1, description="Longest API token lifetime.")
+    correlation_max_frequency: int = Field(
+        default=20, ge=1, description="A selector value seen more often stops correlating."
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``home``."""

@@ -14,11 +14,12 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 from dozor.access import audit, workflow
 from dozor.access.hits import ObjectKey, digest, eligible_objects, linked_object_ids
@@ -322,6 +323,27 @@ def install_hooks(settings: Settings | None = None) -> None:
         workflow.after_release.append(_release_hook)
     if _withdrawal_hook not in workflow.after_withdrawal:
         workflow.after_withdrawal.append(_withdrawal_hook)
+
+
+@contextmanager
+def publication_deferred(engine: Engine, settings: Settings) -> Iterator[None]:
+    """Bulk workflow (the demo, a back-fill): publish once at the end, not once per release.
+
+    Per-release publication re-reads the seizure's objects and digests each time, which is
+    right for one release and wasteful for thousands in a row; one :func:`publish_all`
+    afterwards reaches the same index.
+    """
+    installed = _release_hook in workflow.after_release
+    if installed:
+        workflow.after_release.remove(_release_hook)
+    try:
+        yield
+    finally:
+        if installed:
+            workflow.after_release.append(_release_hook)
+    if installed:
+        with engine.begin() as conn:
+            publish_all(conn, settings)
 
 
 def uninstall_hooks() -> None:

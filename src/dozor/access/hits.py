@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, select
 
 from dozor.access.keys import NetworkKey
+from dozor.access.policy import row_filter
 from dozor.domain.errors import InvalidValue
 from dozor.domain.selectors import (
     normalise_passport,
@@ -152,39 +153,52 @@ def excluded_categories(settings: Settings) -> tuple[str, ...]:
     return tuple(c.strip() for c in settings.hit_excluded_categories.split(",") if c.strip())
 
 
-def _linked_to_shared_seizure(table: Table, link: Table, column: str) -> ColumnElement[bool]:
+def _linked_to_shared_seizure(
+    table: Table, link: Table, column: str, scope: Select[Any] | None = None
+) -> ColumnElement[bool]:
     # An uncorrelated IN: the link tables are indexed by seizure, not by person or vehicle,
-    # so a correlated EXISTS would scan the links once per object.
-    return table.c.id.in_(
-        select(link.c[column])
-        .join(seizure, link.c.seizure_id == seizure.c.id)
-        .where(
-            seizure.c.status.in_(SHARED_STATUSES),
-            seizure.c.tlp != "RED",
-            seizure.c.distribution != "org",
-        )
+    # so a correlated EXISTS would scan the links once per object. With a ``scope`` (the
+    # objects of one seizure) the inner set is limited to them too: without it, every release
+    # would walk the links of all shared seizures, a cost that grows with the node.
+    shared_seizure = and_(
+        seizure.c.status.in_(SHARED_STATUSES),
+        seizure.c.tlp != "RED",
+        seizure.c.distribution != "org",
     )
+    shared = select(link.c[column]).join(seizure, link.c.seizure_id == seizure.c.id)
+    if scope is None:
+        return table.c.id.in_(shared.where(shared_seizure))
+    # Start from the few links of the scope, not from every shared seizure's status entry.
+    return table.c.id.in_(shared.where(link.c[column].in_(scope), row_filter(shared_seizure)))
 
 
-def eligible_persons(settings: Settings) -> list[ColumnElement[bool]]:
-    """Conditions over ``person``: its digests may be published."""
-    return [
+def eligible_persons(
+    settings: Settings, scope: Select[Any] | None = None
+) -> list[ColumnElement[bool]]:
+    """Conditions over ``person``: its digests may be published (of ``scope``'s ids, if given)."""
+    where = [
         person.c.erased_at.is_(None),
         person.c.hit_publish.is_(True),
         person.c.tlp != "RED",
         person.c.distribution != "org",
         person.c.data_subject_category.not_in(excluded_categories(settings)),
-        _linked_to_shared_seizure(person, seizure_person, "person_id"),
+        _linked_to_shared_seizure(person, seizure_person, "person_id", scope),
     ]
+    if scope is not None:
+        where.append(person.c.id.in_(scope))
+    return where
 
 
-def eligible_conveyances() -> list[ColumnElement[bool]]:
-    """Conditions over ``conveyance``: its digests may be published."""
-    return [
+def eligible_conveyances(scope: Select[Any] | None = None) -> list[ColumnElement[bool]]:
+    """Conditions over ``conveyance``: its digests may be published (of ``scope``, if given)."""
+    where = [
         conveyance.c.tlp != "RED",
         conveyance.c.distribution != "org",
-        _linked_to_shared_seizure(conveyance, seizure_conveyance, "conveyance_id"),
+        _linked_to_shared_seizure(conveyance, seizure_conveyance, "conveyance_id", scope),
     ]
+    if scope is not None:
+        where.append(conveyance.c.id.in_(scope))
+    return where
 
 
 @dataclass(slots=True)
@@ -213,10 +227,7 @@ def linked_object_ids(kind: str, seizure_id: str | None) -> Select[Any] | None:
 def _person_selectors(
     conn: Connection, settings: Settings, seizure_id: str | None
 ) -> dict[ObjectKey, EligibleObject]:
-    where = eligible_persons(settings)
-    scope = linked_object_ids("person", seizure_id)
-    if scope is not None:
-        where.append(person.c.id.in_(scope))
+    where = eligible_persons(settings, linked_object_ids("person", seizure_id))
     found: dict[ObjectKey, EligibleObject] = {}
     rows = conn.execute(
         select(
@@ -272,10 +283,7 @@ def _passport_canonical(number: str, country: str, number_norm: str) -> str | No
 def _conveyance_selectors(
     conn: Connection, seizure_id: str | None
 ) -> dict[ObjectKey, EligibleObject]:
-    where = eligible_conveyances()
-    scope = linked_object_ids("conveyance", seizure_id)
-    if scope is not None:
-        where.append(conveyance.c.id.in_(scope))
+    where = eligible_conveyances(linked_object_ids("conveyance", seizure_id))
     found: dict[ObjectKey, EligibleObject] = {}
     rows = conn.execute(
         select(

@@ -249,6 +249,13 @@ def set_password(conn: Connection, user_id: str, password: str) -> None:
     )
 
 
+def set_ui_lang(conn: Connection, user_id: str, lang: str) -> None:
+    """Remember the user's interface language (``en`` or ``ru``)."""
+    if lang not in LANGS:
+        raise IdentityError("ui_lang", "the language must be en or ru", "язык: en или ru")
+    conn.execute(update(app_user).where(app_user.c.id == user_id).values(ui_lang=lang))
+
+
 def disable_user(conn: Connection, user_id: str, *, now: datetime) -> None:
     """Disable a user: no login, and every session and token ends at once."""
     conn.execute(update(app_user).where(app_user.c.id == user_id).values(status="disabled"))

@@ -21,12 +21,17 @@ Rules, in DATA.md's words:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    String,
     Table,
     and_,
     case,
@@ -36,6 +41,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from dozor.store.schema import (
@@ -86,6 +92,43 @@ def reads_content(viewer: Viewer) -> bool:
     return viewer.agency_id is not None and bool(viewer.roles & CONTENT_ROLES)
 
 
+def _audience_by_scope(
+    viewer: Viewer, table: FromClause, distribution: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """The part of the audience rule that depends only on owner, country and distribution."""
+    owner = table.c.owner_agency_id == viewer.agency_id
+    if viewer.country is not None:
+        same_country: ColumnElement[bool] = table.c.owner_country == viewer.country
+    elif viewer.is_hub:
+        same_country = table.c.owner_country.is_(None)
+    else:
+        same_country = false()
+    member = viewer.membership == "member"
+    return or_(
+        owner,
+        and_(distribution == "national", same_country),
+        and_(distribution == "region", literal(member)),
+        distribution == "public",
+    )
+
+
+def listed_object_ids(viewer: Viewer) -> Select[tuple[str]]:
+    """Ids of the objects whose lists name the viewer's agency or (member) country."""
+    listed_match = listed_audience.c.agency_id == viewer.agency_id
+    if viewer.country is not None and viewer.membership == "member":
+        listed_match = or_(listed_match, listed_audience.c.country == viewer.country)
+    return select(listed_audience.c.object_id).where(listed_match)
+
+
+def granted_object_ids(viewer: Viewer, now: datetime) -> Select[tuple[str]]:
+    """Ids of the objects an active access grant opens to the viewer's agency."""
+    return select(access_grant.c.object_id).where(
+        access_grant.c.grantee_agency_id == viewer.agency_id,
+        access_grant.c.revoked_at.is_(None),
+        access_grant.c.expires_at > now,
+    )
+
+
 def _audience(
     viewer: Viewer,
     table: Table,
@@ -98,64 +141,142 @@ def _audience(
 
     ``grants=False`` for the narrative: a grant on a seizure covers its non-nominal part only.
     """
-    agency_id = viewer.agency_id
-    owner = table.c.owner_agency_id == agency_id
-    if viewer.country is not None:
-        same_country: ColumnElement[bool] = table.c.owner_country == viewer.country
-    elif viewer.is_hub:
-        same_country = table.c.owner_country.is_(None)
-    else:
-        same_country = false()
-    member = viewer.membership == "member"
-    listed_match = listed_audience.c.agency_id == agency_id
-    if viewer.country is not None and member:
-        listed_match = or_(listed_match, listed_audience.c.country == viewer.country)
     # Uncorrelated IN-subqueries: evaluated once per query, not once per row.
-    listed = table.c.id.in_(select(listed_audience.c.object_id).where(listed_match))
+    listed = table.c.id.in_(listed_object_ids(viewer))
     return or_(
-        owner,
-        and_(distribution == "national", same_country),
+        _audience_by_scope(viewer, table, distribution),
         and_(distribution == "listed", listed),
-        and_(distribution == "region", literal(member)),
-        distribution == "public",
         _granted(viewer, table, now) if grants else false(),
     )
 
 
 def _granted(viewer: Viewer, table: Table, now: datetime) -> ColumnElement[bool]:
-    active = select(access_grant.c.object_id).where(
-        access_grant.c.grantee_agency_id == viewer.agency_id,
-        access_grant.c.revoked_at.is_(None),
-        access_grant.c.expires_at > now,
-    )
-    return table.c.id.in_(active)
+    return table.c.id.in_(granted_object_ids(viewer, now))
 
 
-def effective_distribution() -> ColumnElement[str]:
+def effective_distribution(table: FromClause = seizure) -> ColumnElement[str]:
     """A seizure's distribution as its status allows: validated records reach at most national."""
     return case(
         (
-            and_(seizure.c.status == "validated", seizure.c.distribution.in_(("region", "public"))),
+            and_(table.c.status == "validated", table.c.distribution.in_(("region", "public"))),
             literal("national"),
         ),
-        else_=seizure.c.distribution,
+        else_=table.c.distribution,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SeizureRule:
+    """The seizure read rule split for a columnar copy of the seizures (analytics).
+
+    ``seizure_visible`` is exactly ``by_scope OR (listed_eligible AND id IN listed_ids) OR
+    (grant_eligible AND id IN granted_ids)``. The three predicates read only the columns
+    ``owner_agency_id``, ``owner_country``, ``status`` and ``distribution``, so they can be
+    evaluated once over the few distinct combinations ("scopes") instead of every row; the
+    two id sets are small per viewer.
+    """
+
+    by_scope: ColumnElement[bool]
+    listed_eligible: ColumnElement[bool]
+    grant_eligible: ColumnElement[bool]
+    listed_ids: Select[tuple[str]]
+    granted_ids: Select[tuple[str]]
+
+
+def seizure_rule(viewer: Viewer, table: FromClause = seizure, *, now: datetime) -> SeizureRule:
+    """The parts of :func:`seizure_visible` over ``table`` (a relation with seizure columns)."""
+    if not reads_content(viewer):
+        return SeizureRule(false(), false(), false(), _no_ids(), _no_ids())
+    owner = table.c.owner_agency_id == viewer.agency_id
+    shared = table.c.status.in_(("validated", "released"))
+    distribution = effective_distribution(table)
+    return SeizureRule(
+        by_scope=or_(owner, and_(shared, _audience_by_scope(viewer, table, distribution))),
+        listed_eligible=and_(shared, distribution == "listed"),
+        grant_eligible=shared,
+        listed_ids=listed_object_ids(viewer),
+        granted_ids=granted_object_ids(viewer, now),
+    )
+
+
+def _no_ids() -> Select[tuple[str]]:
+    return select(listed_audience.c.object_id).where(false())
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeVisibility:
+    """:class:`SeizureRule` evaluated for one viewer over numbered scopes, plus its id sets.
+
+    A seizure of scope ``s`` and id ``i`` is visible iff ``s in by_scope``, or ``s in
+    listed_eligible and i in listed_ids``, or ``s in grant_eligible and i in granted_ids``.
+    """
+
+    by_scope: frozenset[int]
+    listed_eligible: frozenset[int]
+    grant_eligible: frozenset[int]
+
+
+SCOPE_COLUMNS = ("owner_agency_id", "owner_country", "status", "distribution")
+
+
+def scope_visibility(
+    conn: Connection,
+    viewer: Viewer,
+    scopes: Sequence[tuple[int, str, str | None, str, str]],
+    *,
+    now: datetime,
+) -> ScopeVisibility:
+    """Evaluate the seizure rule on the database over ``(number, *SCOPE_COLUMNS)`` rows.
+
+    The same SQL predicates as :func:`seizure_visible`, run over a small literal relation in
+    place of the seizure table, so the rule stays written once.
+    """
+    empty: frozenset[int] = frozenset()
+    if not reads_content(viewer) or not scopes:
+        return ScopeVisibility(empty, empty, empty)
+    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+    for start in range(0, len(scopes), 200):  # SQLite allows 500 terms in a compound select
+        parts = [
+            select(
+                literal(number).label("scope"),
+                literal(agency_id).label("owner_agency_id"),
+                literal(country, String()).label("owner_country"),
+                literal(status).label("status"),
+                literal(distribution).label("distribution"),
+                literal("").label("id"),
+            )
+            for number, agency_id, country, status, distribution in scopes[start : start + 200]
+        ]
+        relation = union_all(*parts).subquery("scope") if len(parts) > 1 else parts[0].subquery()
+        rule = seizure_rule(viewer, relation, now=now)
+        query = select(
+            relation.c.scope,
+            case((rule.by_scope, 1), else_=0),
+            case((rule.listed_eligible, 1), else_=0),
+            case((rule.grant_eligible, 1), else_=0),
+        )
+        for number, *flags in conn.execute(query):
+            for target, flag in zip(found, flags, strict=True):
+                if flag:
+                    target.add(int(number))
+    return ScopeVisibility(*(frozenset(s) for s in found))
 
 
 def seizure_visible(viewer: Viewer, *, now: datetime | None = None) -> ColumnElement[bool]:
     """SQL predicate over ``seizure``: the viewer may read this seizure's non-nominal part."""
     if not reads_content(viewer):
         return false()
-    moment = now or datetime.now(UTC)
-    owner = seizure.c.owner_agency_id == viewer.agency_id
-    shared = and_(
-        seizure.c.status.in_(("validated", "released")),
-        _audience(viewer, seizure, effective_distribution(), now=moment),
+    rule = seizure_rule(viewer, seizure, now=now or datetime.now(UTC))
+    return row_filter(
+        or_(
+            rule.by_scope,
+            and_(rule.listed_eligible, seizure.c.id.in_(rule.listed_ids)),
+            and_(rule.grant_eligible, seizure.c.id.in_(rule.granted_ids)),
+        )
     )
-    return _row_filter(or_(owner, shared))
 
 
-def _row_filter(predicate: ColumnElement[bool]) -> ColumnElement[bool]:
+def row_filter(predicate: ColumnElement[bool]) -> ColumnElement[bool]:
     """The predicate as a per-row filter the planner will not turn into index lookups.
 
     Left bare, SQLite answers the OR with a union of index lookups followed by a sort, which

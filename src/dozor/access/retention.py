@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from dozor.access import audit
 from dozor.access.hit_index import withdraw_object
+from dozor.matching.maintain import objects_changed
 from dozor.settings import Settings
 from dozor.store.schema import (
     conveyance,
@@ -271,6 +272,7 @@ def erase_person(
         )
         conn.execute(delete(conveyance).where(conveyance.c.id == vehicle_id))
         erased_vehicles.append(vehicle_id)
+    objects_changed(conn, persons=[person_id], conveyances=vehicles)
     audit.record(
         conn,
         node=settings.node_code,

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from dozor.access import audit
 from dozor.access.policy import Viewer
 from dozor.domain.markings import tlp_distribution_violation
+from dozor.store.change_feed import record_changes
 from dozor.store.schema import (
     agency,
     event_outbox,
@@ -114,6 +115,7 @@ def _step(
         .where(seizure.c.id == record["id"])
         .values(status=to, updated_at=now, updated_by=actor.user_id, **values)
     )
+    record_changes(conn, (record["id"],), "workflow", now)
     conn.execute(
         insert(seizure_workflow),
         {

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from dozor.cli import access_cmd, bench_cmd, data_cmd, hits_cmd, node_cmd
+from dozor.cli import (
+    access_cmd,
+    bench_cmd,
+    correlate_cmd,
+    data_cmd,
+    hits_cmd,
+    match_cmd,
+    node_cmd,
+    stats_cmd,
+)
 
 app = typer.Typer(
     name="dozor",
@@ -17,6 +26,9 @@ access_cmd.register(app)
 data_cmd.register(app)
 bench_cmd.register(app)
 hits_cmd.register(app)
+stats_cmd.register(app)
+correlate_cmd.register(app)
+match_cmd.register(app)
 
 
 def main() -> None:

@@ -49,6 +49,64 @@ def bench_access(
         report.print_table(console)
 
 
+@bench_app.command("match")
+def bench_match(
+    persons: int = typer.Option(100_000, "--persons", help="How many person records."),
+    seed: int = typer.Option(11, "--seed"),
+    splink: bool = typer.Option(True, "--splink/--no-splink", help="Run the Splink baseline."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Identity matching vs. Splink: precision, recall, F1, time; p95 one-vs-N latency."""
+    from dozor.bench.match import run
+
+    report = run(persons, seed, with_splink=splink)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+    else:
+        report.print_table(console)
+
+
+@bench_app.command("analytics")
+def bench_analytics(
+    seizures: int = typer.Option(1_000_000, "--seizures", help="How many seizures to build."),
+    repeats: int = typer.Option(5, "--repeats", help="Timed calls per panel and filter."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="An empty database (default: temporary SQLite)."
+    ),
+    large: bool = typer.Option(False, "--large", help="The 10,000,000 target: p95 <= 1 s."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Each dashboard panel's p95 through the API's code path vs raw DuckDB, same rows."""
+    from dozor.bench.analytics import run
+
+    if large and seizures == 1_000_000:
+        seizures = 10_000_000
+    report = run(seizures, repeats=repeats, database_url=database_url, large=large)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+    else:
+        report.print_table(console)
+
+
+@bench_app.command("correlate")
+def bench_correlate(
+    seizures: int = typer.Option(10_000, "--seizures", help="How many demo seizures to load."),
+    repeats: int = typer.Option(30, "--repeats", help="Timed calls per query."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="An empty database (default: temporary SQLite)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Correlations, link chart, candidate queue and import matching: p50/p95 on N seizures."""
+    from dozor.bench.correlate import run
+
+    report = run(seizures, repeats=repeats, database_url=database_url)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+    else:
+        report.print_table(console)
+
+
 def register(app: typer.Typer) -> None:
     """Add the bench commands to the main app."""
     app.add_typer(bench_app, name="bench")

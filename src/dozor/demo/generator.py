@@ -284,10 +284,11 @@ class _Generator:
     def _marking(self) -> dict[str, str]:
         rng = self.rng
         k = rng.random()
-        if k < 0.8:
+        # Most records are meant for the region: sharing is what the programme is for.
+        if k < 0.45:
             tlp, dist = "AMBER", ("org", "national", "national", "national", "")[rng.below(5)]
         elif k < 0.95:
-            tlp, dist = "GREEN", ("national", "national", "region")[rng.below(3)]
+            tlp, dist = "GREEN", ("national", "region", "region", "region")[rng.below(4)]
         elif k < 0.98:
             tlp, dist = "RED", "org"
         else:

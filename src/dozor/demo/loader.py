@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from importlib.resources import as_file, files
 from pathlib import Path
 
 from rich.progress import Progress
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from dozor.access.identity import create_user, hash_password, user_exists
 from dozor.demo.generator import DemoSeizure, generate, write_template_csv
+from dozor.demo.releases import release_demo_records
 from dozor.ingest.readers import open_sheets
 from dozor.ingest.service import import_file
 from dozor.ingest.unodc import import_annual
 from dozor.progress import err_console, progress_bar
 from dozor.settings import Settings
 from dozor.store.reference import init_database
+from dozor.store.schema import seizure
 
 DEMO_PASSWORD = "dozor-demo"  # noqa: S105 - printed for every demo login on purpose
 COUNTRY_AGENCIES = {
@@ -45,9 +48,17 @@ def demo_users() -> list[tuple[str, str, list[str]]]:
 
 
 def load_demo(
-    engine: Engine, settings: Settings, *, seizures: int, seed: int
+    engine: Engine,
+    settings: Settings,
+    *,
+    seizures: int,
+    seed: int,
+    shape: Callable[[Iterator[DemoSeizure]], Iterator[DemoSeizure]] | None = None,
 ) -> list[tuple[str, str, list[str]]]:
-    """Initialise, import generated seizures and persons and the UNODC totals, add users."""
+    """Initialise, import generated seizures and persons and the UNODC totals, add users.
+
+    ``shape`` may rewrite the generated seizures on their way to the import (benchmarks).
+    """
     init_database(engine, settings)
     demo_settings = settings.model_copy(
         update={"import_max_rows": max(seizures * 4, 100_000), "import_max_bytes": 1 << 34}
@@ -57,7 +68,9 @@ def load_demo(
         persons_path = Path(folder) / "persons.csv"
         with progress_bar("Generating demo seizures", seizures, True) as bar:
             rows, _ = write_template_csv(
-                _counted(generate(seizures, seed=seed), bar), seizures_path, persons_path
+                _counted((shape or iter)(generate(seizures, seed=seed)), bar),
+                seizures_path,
+                persons_path,
             )
         with progress_bar("Importing demo seizures", rows, True) as bar:
             task = bar.task_ids[0]
@@ -95,6 +108,24 @@ def load_demo(
                     roles=roles,
                     password_hash=shared_hash,
                 )
+    with engine.connect() as conn:
+        drafts = conn.execute(
+            select(func.count()).select_from(seizure).where(seizure.c.status == "draft")
+        ).scalar_one()
+    with progress_bar("Submitting, validating and releasing", drafts, True) as bar:
+        task = bar.task_ids[0]
+        counts = release_demo_records(
+            engine,
+            settings,
+            shared_hash,
+            seed=seed,
+            today=date.today(),
+            progress=lambda n: bar.advance(task, n),
+        )
+    err_console.print(
+        f"Workflow: {counts.submitted} submitted, {counts.validated} validated, "
+        f"{counts.released} released"
+    )
     return users
 
 

@@ -72,6 +72,8 @@ class SeizureDraft:
     values: dict[str, Any] = field(default_factory=dict)
     items: list[ItemDraft] = field(default_factory=list)
     persons: list[PersonDraft] = field(default_factory=list)
+    # A persons sheet came with the file: its rows (maybe none) are this seizure's persons.
+    persons_given: bool = False
     rows: list[int] = field(default_factory=list)
     invalid: bool = False
     seized: PartialDate | None = None

@@ -46,6 +46,16 @@ class PersonWriter:
         self.channel = channel
         self._persons: dict[tuple[str, str, date | None], str] = {}
         self._vehicles: dict[tuple[str, str], str] = {}
+        # Objects whose selectors or names changed since the last `take_touched`: the
+        # correlation index and blocking keys are rewritten for them in this transaction.
+        self.touched_persons: set[str] = set()
+        self.touched_vehicles: set[str] = set()
+
+    def take_touched(self) -> tuple[set[str], set[str]]:
+        """The persons and vehicles written since the last call (and forget them)."""
+        touched = (self.touched_persons, self.touched_vehicles)
+        self.touched_persons, self.touched_vehicles = set(), set()
+        return touched
 
     def _provenance(self, agency_id: str, country: str | None, marking: Marking) -> dict[str, Any]:
         return {
@@ -143,6 +153,7 @@ class PersonWriter:
                     "erased_at": None,
                 },
             )
+            self.touched_persons.add(person_id)
         self._persons[key] = person_id
         self._phone(person_id, draft)
         self._passport(person_id, draft)
@@ -169,6 +180,7 @@ class PersonWriter:
                     "country": phone.country,
                 },
             )
+            self.touched_persons.add(person_id)
 
     def _passport(self, person_id: str, draft: PersonDraft) -> None:
         if draft.passport_norm is None or draft.passport_country is None:
@@ -191,6 +203,7 @@ class PersonWriter:
                     "number_norm": draft.passport_norm,
                 },
             )
+            self.touched_persons.add(person_id)
 
     def _vehicle(self, draft: PersonDraft, seizure: SeizureDraft, marking: Marking) -> str | None:
         key_value = draft.plate_norm or draft.vin
@@ -224,6 +237,7 @@ class PersonWriter:
                     "description": None,
                 },
             )
+            self.touched_vehicles.add(vehicle_id)
         self._vehicles[key] = vehicle_id
         return vehicle_id
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dozor.ingest.problems import Problem
+from dozor.ingest.template import PERSON_REQUIRED
 
 Cell = str | int | float | date | datetime | None
 SEIZURE_MARKERS = {"seizure_ref", "drug", "quantity"}
@@ -193,6 +194,10 @@ def read_json(path: Path, text: str) -> list[Sheet]:
                 if isinstance(obj, dict):
                     yield number, [_json_cell(obj.get(c)) for c in cols]
 
+        if not objects and name == "persons":
+            # "persons": [] says "no persons" (an edit removing the last one): an empty sheet
+            # with the template's columns, not a sheet missing its required columns.
+            header = sorted(PERSON_REQUIRED)
         sheet = Sheet(path.name, name or path.stem, header, rows())
         sheet.kind = recognise(header) if name not in ("seizures", "persons") else name
         sheets.append(sheet)

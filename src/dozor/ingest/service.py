@@ -194,6 +194,7 @@ class _Job:
                     self.problems.extend(found)
                     invalid = True
             draft.persons = [p for p in person_rows if isinstance(p, PersonDraft)]
+            draft.persons_given = True
         if invalid:
             self.result.skipped += 1
             if not self.skip_invalid:

@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Table, select
 from dozor.domain.ids import uuid7
 from dozor.ingest.drafts import ItemDraft, SeizureDraft
 from dozor.ingest.person_writer import PersonWriter
+from dozor.matching.maintain import objects_changed
 from dozor.store.bulk import insert_rows
+from dozor.store.change_feed import record_changes
 from dozor.store.schema import (
     event_outbox,
     route_leg,
@@ -250,11 +252,15 @@ class SeizureWriter:
         _insert_dicts(self.conn, seizure_item, new_items)
         _insert_dicts(self.conn, route_leg, new_legs)
         _insert_dicts(self.conn, event_outbox, events)
+        record_changes(self.conn, (row["id"] for row in new_seizures), "created", self.now)
         for draft in drafts:
-            if draft.persons:
+            if draft.persons or draft.persons_given:
                 assert draft.agency is not None
                 seizure_id = self.written_ids[(draft.agency.id, draft.ref)]
                 self.counts.persons += self.persons.replace_for_seizure(seizure_id, draft)
+        persons, vehicles = self.persons.take_touched()
+        if persons or vehicles:
+            objects_changed(self.conn, persons=persons, conveyances=vehicles)
 
     def _existing(self, drafts: list[SeizureDraft]) -> dict[tuple[str, str], dict[str, Any]]:
         by_agency: dict[str, list[str]] = {}

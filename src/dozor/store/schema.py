@@ -31,6 +31,14 @@ from dozor.store.schema_access import (
     seizure_workflow,
     user_session,
 )
+from dozor.store.schema_analytics import analytics_change
+from dozor.store.schema_matching import (
+    match_candidate,
+    match_judgement,
+    person_block_key,
+    selector_entry,
+    selector_exclusion,
+)
 from dozor.store.tables_base import (
     ID,
     NAMING_CONVENTION,
@@ -444,6 +452,7 @@ __all__ = [
     "access_grant",
     "access_request",
     "agency",
+    "analytics_change",
     "api_token",
     "app_user",
     "audit_log",
@@ -454,11 +463,14 @@ __all__ = [
     "identity_document",
     "import_job",
     "listed_audience",
+    "match_candidate",
+    "match_judgement",
     "metadata",
     "node",
     "official_annual_total",
     "organisation",
     "person",
+    "person_block_key",
     "person_conveyance",
     "person_phone",
     "reference_version",
@@ -471,6 +483,8 @@ __all__ = [
     "seizure_person",
     "seizure_version",
     "seizure_workflow",
+    "selector_entry",
+    "selector_exclusion",
     "substance",
     "unit",
     "user_session",

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from dozor.domain.ids import uuid7
+from dozor.store.change_feed import record_changes
 from dozor.store.schema import route_leg, seizure, seizure_item, seizure_pending, seizure_version
 
 
@@ -102,6 +103,7 @@ def replace_version(
     if rows:
         conn.execute(seizure_item.insert(), rows)
     conn.execute(delete(route_leg).where(route_leg.c.seizure_id == seizure_id))
+    record_changes(conn, (seizure_id,), "updated", now)
     if legs:
         conn.execute(
             route_leg.insert(),

@@ -16,7 +16,16 @@ from dozor.domain.codes import code_list, list_names
 from dozor.settings import Settings, load_settings
 from dozor.store.db import make_engine
 from dozor.store.schema import crossing_point, official_annual_total
-from dozor.web import api_access, api_audit, api_seizures
+from dozor.web import (
+    api_access,
+    api_audit,
+    api_live,
+    api_map,
+    api_matching,
+    api_seizures,
+    api_stats,
+    ui,
+)
 from dozor.web.auth import router as auth_router
 from dozor.web.health import readiness
 
@@ -31,7 +40,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth_router)
     app.include_router(api_access.router_for(settings))  # hit/no-hit, requests, grants
     app.include_router(api_seizures.router)
+    app.include_router(api_matching.router)  # correlations, matching, link chart
     app.include_router(api_audit.router)
+    app.include_router(api_stats.router)  # statistics for the dashboard
+    app.include_router(api_map.router)  # seizures per place, for maps
+    app.include_router(api_live.router)  # Server-Sent Events: the live feed
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -103,8 +116,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "rows": data,
         }
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
+    @app.get("/status", response_class=HTMLResponse, include_in_schema=False)
+    def node_status() -> str:
+        """A plain public status page (the pages of web/ui start at /)."""
         checks = readiness(engine, settings)
         with engine.connect() as conn:
             totals = (
@@ -134,4 +148,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "<a href='/openapi.json'>/openapi.json</a></p></body></html>"
         )
 
+    ui.register(app)  # the pages: login, dashboard, seizures, API docs (web/ui)
     return app
