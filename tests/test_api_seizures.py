@@ -98,6 +98,12 @@ def password_hash() -> str:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Live-feed streams end after a second, so the route sweep can read them whole."""
+    return settings.model_copy(update={"live_stream_seconds": 1.0})
+
+
+@pytest.fixture
 def app_client(
     password_hash: str, engine: Engine, settings: Settings
 ) -> Iterator[dict[str, Session]]:

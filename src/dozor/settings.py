@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     correlation_max_frequency: int = Field(
         default=20, ge=1, description="A selector value seen more often stops correlating."
     )
+    live_stream_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A live-feed connection ends after this long; browsers reconnect at once.",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``home``."""

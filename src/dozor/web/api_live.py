@@ -10,7 +10,7 @@ sent, and nothing is sent about it (not even that something changed).
 Events: ``ready`` (``{"mark"}``) once, then ``seizure`` per visible changed seizure (``id:`` is
 the feed's sequence number, so a reconnecting ``EventSource`` resumes after it with
 ``Last-Event-ID``). A comment line every :data:`KEEPALIVE_SECONDS` keeps proxies from closing
-the connection. A stream ends after :data:`MAX_STREAM_SECONDS`; browsers reconnect by
+the connection. A stream ends after ``DOZOR_LIVE_STREAM_SECONDS``; browsers reconnect by
 themselves, which re-checks the session (a logged-out or expired session gets 401).
 """
 
@@ -33,15 +33,15 @@ from starlette.concurrency import run_in_threadpool
 from dozor.access import reads
 from dozor.access.principal import Principal
 from dozor.analytics.changes import Change, ChangeCursor, changes_since
+from dozor.settings import Settings
 from dozor.store.schema import seizure, seizure_item
 from dozor.web.auth import require_principal
-from dozor.web.deps import get_engine
+from dozor.web.deps import get_engine, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
-MAX_STREAM_SECONDS = 300.0
 QUEUE_SIZE = 1000
 
 
@@ -171,7 +171,11 @@ def _event(name: str, data: dict[str, Any], event_id: int | None = None) -> str:
 
 
 async def _events(
-    request: Request, engine: Engine, principal: Principal, resume: int | None
+    request: Request,
+    engine: Engine,
+    principal: Principal,
+    resume: int | None,
+    max_seconds: float,
 ) -> AsyncIterator[str]:
     hub = hub_for(engine)
     queue = await hub.subscribe()
@@ -186,7 +190,7 @@ async def _events(
                 if c.seq <= hub.mark()
             ]
         started = last_sent = time.monotonic()
-        while time.monotonic() - started < MAX_STREAM_SECONDS:
+        while time.monotonic() - started < max_seconds:
             changes = backlog
             backlog = []
             if not changes:
@@ -218,6 +222,7 @@ async def live(
     request: Request,
     principal: Principal = Depends(require_principal),
     engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
     after: int | None = Query(
         None, ge=0, description="also send the changes after this feed mark (a page's mark)"
     ),
@@ -226,7 +231,7 @@ async def live(
     """Server-Sent Events: each newly written seizure the caller may read, within a second."""
     resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     return StreamingResponse(
-        _events(request, engine, principal, resume),
+        _events(request, engine, principal, resume, settings.live_stream_seconds),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
