@@ -168,6 +168,38 @@ def test_an_edit_with_no_persons_removes_them(app_client: dict[str, Session]) ->
     assert not again.json().get("persons")
 
 
+def test_an_edit_without_persons_keeps_their_phones_documents_and_vehicles(
+    app_client: dict[str, Session],
+) -> None:
+    courier = {
+        **BODY["persons"][0],
+        "vehicle_plate": "777 ABC 02",
+        "vehicle_country": "KAZ",
+        "vin": "1HGCM82633A004352",
+    }
+    body = {**BODY, "persons": [courier, {**courier, "role": "driver", "surname": "Ким"}]}
+    created = app_client["kaz.officer"].call("POST", "/api/v1/seizures", json=body)
+    assert created.status_code == 201, created.text
+    before = created.json()
+    assert before["conveyances"][0]["vin"] == "1HGCM82633A004352"
+    change = {"items": [{"drug": "heroin", "quantity": "3", "unit": "kg"}]}
+    path = f"/api/v1/seizures/{before['id']}"
+    reply = app_client["kaz.officer"].call("PATCH", path, json=change)
+    assert reply.status_code == 200, reply.text
+    after = reply.json()
+    assert after["items"][0]["quantity_reported"] == "3"
+
+    def nominal(record: dict[str, Any]) -> Any:
+        persons = [
+            (p["surname"], p["role"], p["phones"], p["documents"]) for p in record["persons"]
+        ]
+        vehicles = [(v["plate_norm"], v["plate_country"], v["vin"]) for v in record["conveyances"]]
+        return sorted(persons, key=repr), sorted(vehicles)
+
+    assert nominal(after) == nominal(before)
+    assert len(after["persons"]) == 2 and after["persons"][0]["phones"]
+
+
 def test_invalid_record_gets_import_errors(app_client: dict[str, Session]) -> None:
     body = {**BODY, "items": [{"drug": "насвай", "quantity": "-1", "unit": "kg"}]}
     reply = app_client["kaz.officer"].call(

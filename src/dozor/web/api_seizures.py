@@ -187,15 +187,15 @@ def _merge(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """The stored record in template form, overlaid with the PATCH body."""
     from dozor.reports.exports import template_view
 
-    head, items, persons = template_view(current)
+    head, items, _persons = template_view(current)
     changes = body.get("seizure") or {}
     changes.pop("seizure_ref", None)  # the key of a record cannot change
     head.update(changes)
     merged: dict[str, Any] = {"seizure": head, "items": body.get("items") or items}
     if "persons" in body:
         merged["persons"] = body["persons"]
-    elif persons:
-        merged["persons"] = persons
+    # Without "persons" the stored persons stay as they are, with every phone, document and
+    # vehicle: the one-row-per-person template could not carry them all back.
     return merged
 
 
