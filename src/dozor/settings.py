@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     correlation_max_frequency: int = Field(
         default=20, ge=1, description="A selector value seen more often stops correlating."
     )
+    analytics_warm_up: bool = Field(
+        default=True,
+        description="Load the analytics copy in the background when the server starts.",
+    )
     live_stream_seconds: float = Field(
         default=300.0,
         gt=0,

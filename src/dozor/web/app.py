@@ -28,13 +28,20 @@ from dozor.web import (
 )
 from dozor.web.auth import router as auth_router
 from dozor.web.health import readiness
+from dozor.web.warmup import lifespan_for
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The web app for one node."""
     settings = settings or load_settings()
     engine = engine or make_engine(settings.resolved_database_url())
-    app = FastAPI(title="Dozor", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Dozor",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan_for(settings, engine),
+    )
     app.state.engine = engine
     app.state.settings = settings
     app.include_router(auth_router)
