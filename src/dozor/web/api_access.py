@@ -10,18 +10,18 @@ and its seizures until the grant expires or is revoked. Errors are
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy import Connection, Engine
 
 from dozor.access import grants, hit_index, hits, requests
-from dozor.access.hit_query import AccessError, query_selector
+from dozor.access.hit_query import query_selector
 from dozor.access.principal import Principal
 from dozor.settings import Settings
-from dozor.web.auth import auth_context, require_principal
-from dozor.web.deps import get_engine, get_settings, request_lang
+from dozor.web.auth import require_principal
+from dozor.web.deps import get_engine, get_settings
+from dozor.web.refusals import channel_of, run_refusable
 
 router = APIRouter(prefix="/api/v1", tags=["hit/no-hit"])
 T = TypeVar("T")
@@ -31,46 +31,6 @@ def router_for(settings: Settings) -> APIRouter:
     """The router, with the release/retraction hooks installed for this node's settings."""
     hit_index.install_hooks(settings)
     return router
-
-
-def _channel(request: Request) -> str:
-    context = auth_context(request)
-    return context.channel if context else "api"
-
-
-def _run(
-    engine: Engine,
-    request: Request,
-    principal: Principal,
-    work: Callable[[Connection], T],
-) -> T:
-    """Run ``work`` in one transaction; a refusal is raised after the commit (its audit
-    entry stays)."""
-    refused: AccessError | None = None
-    with engine.begin() as conn:
-        try:
-            return work(conn)
-        except AccessError as error:
-            refused = error
-    lang = request_lang(request, principal.ui_lang)
-    headers = {"Retry-After": "3600"} if refused.status == 429 else None
-    raise HTTPException(
-        refused.status, {"code": refused.code, "message": refused.message(lang)}, headers=headers
-    )
-
-
-def _rollback_on_refusal(
-    engine: Engine, request: Request, principal: Principal, work: Callable[[Connection], T]
-) -> T:
-    """Run ``work`` in one transaction that a refusal rolls back."""
-    try:
-        with engine.begin() as conn:
-            return work(conn)
-    except AccessError as error:
-        lang = request_lang(request, principal.ui_lang)
-        raise HTTPException(
-            error.status, {"code": error.code, "message": error.message(lang)}
-        ) from None
 
 
 @router.get("/hits")
@@ -87,14 +47,15 @@ def hit_query(
         selector_type, value = hits.parse_selector(selector)
     except ValueError as error:
         raise HTTPException(422, {"code": "invalid_selector", "message": str(error)}) from None
-    channel = _channel(request)
-    return _run(
+    channel = channel_of(request)
+    return run_refusable(
         engine,
         request,
         principal,
         lambda conn: query_selector(
             conn, principal, selector_type, value, reason, settings=settings, channel=channel
         ),
+        keep_on_refusal=True,  # the refused query's audit entry (rate limit, reason) stays
     )
 
 
@@ -119,7 +80,7 @@ def create_access_request(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Ask the owner of a hit for access; the request goes to its supervisors."""
-    channel = _channel(request)
+    channel = channel_of(request)
 
     def work(conn: Connection) -> dict[str, Any]:
         request_id = requests.request_access(
@@ -138,7 +99,7 @@ def create_access_request(
         assert found is not None
         return found
 
-    return _rollback_on_refusal(engine, request, principal, work)
+    return run_refusable(engine, request, principal, work)
 
 
 @router.get("/access-requests")
@@ -190,11 +151,11 @@ def decide_access_request(
 ) -> dict[str, Any]:
     """The owner supervisor decides: approved, partially_approved, declined or
     clarification_requested."""
-    channel = _channel(request)
+    channel = channel_of(request)
     days = body.get("expires_days")
     if days is not None and not isinstance(days, int):
         raise HTTPException(422, {"code": "invalid_number", "message": "expires_days: integer"})
-    return _rollback_on_refusal(
+    return run_refusable(
         engine,
         request,
         principal,
@@ -223,7 +184,7 @@ def withdraw_access_request(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """The requesting agency withdraws an open request."""
-    channel = _channel(request)
+    channel = channel_of(request)
 
     def work(conn: Connection) -> dict[str, Any]:
         requests.withdraw_request(conn, principal, id, settings=settings, channel=channel)
@@ -231,7 +192,7 @@ def withdraw_access_request(
         assert found is not None
         return found
 
-    return _rollback_on_refusal(engine, request, principal, work)
+    return run_refusable(engine, request, principal, work)
 
 
 @router.post("/grants/{id}/revoke")
@@ -244,9 +205,9 @@ def revoke_grant(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """The owner supervisor revokes a grant (with every grant of the same decision)."""
-    channel = _channel(request)
+    channel = channel_of(request)
     reason = (body or {}).get("reason")
-    revoked = _rollback_on_refusal(
+    revoked = run_refusable(
         engine,
         request,
         principal,

@@ -7,7 +7,6 @@ them (404), and nothing in an answer counts hidden records. Errors are
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
@@ -15,32 +14,13 @@ from sqlalchemy import Connection, Engine
 
 from dozor.access.principal import Principal
 from dozor.matching import candidates, clusters, correlation, exclusions, graph, judgements
-from dozor.matching.errors import MatchingError
 from dozor.settings import Settings
-from dozor.web.auth import auth_context, require_principal
+from dozor.web.auth import require_principal
 from dozor.web.deps import get_engine, get_settings, request_lang
+from dozor.web.refusals import channel_of, run_refusable
 
 router = APIRouter(prefix="/api/v1", tags=["correlation"])
 T = TypeVar("T")
-
-
-def _channel(request: Request) -> str:
-    context = auth_context(request)
-    return context.channel if context else "api"
-
-
-def _run(
-    engine: Engine, request: Request, principal: Principal, work: Callable[[Connection], T]
-) -> T:
-    """Run ``work`` in one transaction that a refusal rolls back."""
-    try:
-        with engine.begin() as conn:
-            return work(conn)
-    except MatchingError as error:
-        lang = request_lang(request, principal.ui_lang)
-        raise HTTPException(
-            error.status, {"code": error.code, "message": error.message(lang)}
-        ) from None
 
 
 def _found(value: T | None, what: str, what_ru: str, request: Request, principal: Principal) -> T:
@@ -63,7 +43,7 @@ def _read(
         conn,
         principal,
         settings.node_code,
-        _channel(request),
+        channel_of(request),
         "person",
         list(dict.fromkeys(ids)),
         view,
@@ -90,7 +70,7 @@ def object_correlations(
 
     ``object_type`` is ``seizures``, ``persons`` or ``vehicles``.
     """
-    channel = _channel(request)
+    channel = channel_of(request)
     limit = settings.correlation_max_frequency
 
     def work(conn: Connection) -> dict[str, Any] | None:
@@ -116,7 +96,9 @@ def object_correlations(
             channel=channel,
         )
 
-    return _found(_run(engine, request, principal, work), "record", "запись", request, principal)
+    return _found(
+        run_refusable(engine, request, principal, work), "record", "запись", request, principal
+    )
 
 
 @router.get("/correlation-frequent")
@@ -148,7 +130,7 @@ def list_exclusions(
         exclusions.require_manager(_actor(principal))
         return exclusions.list_exclusions(conn)
 
-    return {"exclusions": _run(engine, request, principal, work)}
+    return {"exclusions": run_refusable(engine, request, principal, work)}
 
 
 @router.post("/correlation-exclusions", status_code=201)
@@ -163,8 +145,8 @@ def add_exclusion(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Exclude a value; ``country`` (ISO3) is needed for documents and plates."""
-    channel = _channel(request)
-    return _run(
+    channel = channel_of(request)
+    return run_refusable(
         engine,
         request,
         principal,
@@ -190,8 +172,8 @@ def remove_exclusion(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Let an excluded value correlate again."""
-    channel = _channel(request)
-    _run(
+    channel = channel_of(request)
+    run_refusable(
         engine,
         request,
         principal,
@@ -293,8 +275,8 @@ def record_judgement(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Judge a pair: ``same``, ``not_same`` or ``unsure`` (supersedes the pair's last one)."""
-    channel = _channel(request)
-    return _run(
+    channel = channel_of(request)
+    return run_refusable(
         engine,
         request,
         principal,
@@ -320,8 +302,8 @@ def withdraw_judgement(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Withdraw a judgement of one's agency; a cluster it held together splits."""
-    channel = _channel(request)
-    return _run(
+    channel = channel_of(request)
+    return run_refusable(
         engine,
         request,
         principal,
@@ -345,7 +327,7 @@ def link_chart(
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """An ECharts graph of everything within ``depth`` steps that the caller may see."""
-    channel = _channel(request)
+    channel = channel_of(request)
 
     def work(conn: Connection) -> dict[str, Any] | None:
         return graph.link_chart(
@@ -360,4 +342,6 @@ def link_chart(
             region=principal.country,
         )
 
-    return _found(_run(engine, request, principal, work), "start node", "узел", request, principal)
+    return _found(
+        run_refusable(engine, request, principal, work), "start node", "узел", request, principal
+    )

@@ -20,6 +20,7 @@ from dozor.ingest.service import ImportResult
 from dozor.settings import Settings
 from dozor.web.auth import require_principal
 from dozor.web.deps import get_engine, get_settings, request_lang
+from dozor.web.refusals import run_refusable
 
 router = APIRouter(prefix="/api/v1/seizures", tags=["seizures"])
 WRITE_ROLES = {"officer", "supervisor"}
@@ -210,14 +211,7 @@ def _action(
     if principal.scope == "read":
         raise HTTPException(403, "this token is read-only")
     actor = workflow.Actor(principal.user_id, principal)
-    try:
-        with engine.begin() as conn:
-            run(conn, actor)
-    except workflow.WorkflowError as error:
-        lang = request_lang(request, principal.ui_lang)
-        raise HTTPException(
-            error.status, {"code": error.code, "message": error.message(lang)}
-        ) from None
+    run_refusable(engine, request, principal, lambda conn: run(conn, actor))
     with engine.begin() as conn:
         record = reads.get_seizure(conn, principal, seizure_id, node=settings.node_code)
     if record is None:
