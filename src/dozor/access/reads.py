@@ -142,8 +142,13 @@ def list_seizures(
     sort: str = "-seized_date",
     limit: int = 50,
     offset: int = 0,
+    total: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of seizure summaries and the total the viewer may read."""
+    """A page of seizure summaries and the total the viewer may read.
+
+    ``total``, when the caller has it already (``analytics.counts.list_total``), saves the
+    SQL count.
+    """
     name = sort.lstrip("-")
     if name not in SORTABLE:
         raise ValueError(f"cannot sort by {name}")
@@ -151,7 +156,7 @@ def list_seizures(
     order = column.desc() if sort.startswith("-") else column.asc()
     query = list_query(viewer, filters).order_by(order, seizure.c.id).limit(limit).offset(offset)
     rows = [dict(r._mapping) for r in conn.execute(query)]
-    return rows, count_seizures(conn, viewer, filters)
+    return rows, total if total is not None else count_seizures(conn, viewer, filters)
 
 
 def get_seizure(

@@ -95,6 +95,9 @@ class Visible:
 
     condition: str
     tables: dict[str, pa.Table]
+    # The scopes the condition admits whole; the rows it admits beyond them are the row keys
+    # in ``tables["v_extra"]`` (none of them in these scopes). None: not a viewer's condition.
+    scopes: frozenset[int] | None = None
 
 
 @dataclass
@@ -120,6 +123,7 @@ class StatsEngine:
     _listed_cache: dict[tuple[Any, ...], frozenset[str]] = field(default_factory=dict)
     _extra_cache: dict[tuple[Any, ...], pa.Table] = field(default_factory=dict)
     _version: int = 0  # bumped by every applied change, for the caches
+    _scope_rows: tuple[int, list[tuple[int, str, str | None, str, str]]] | None = None
     official_cache: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None  # annual.py
 
     # -- loading -----------------------------------------------------------------------------
@@ -171,6 +175,7 @@ class StatsEngine:
         ).fetchone() or (0, 0)
         self.stats.items, self.stats.seizures = int(items), int(seizures)
         self.stats.seconds = time.perf_counter() - started
+        self._version += 1  # the caches start afresh
         self.loaded = True
 
     # -- freshness ---------------------------------------------------------------------------
@@ -251,9 +256,9 @@ class StatsEngine:
                 extra = self._extra_keys(key, rule, listed, granted)
         condition = _in_list("f.scope", rule.by_scope)
         if extra.num_rows == 0:
-            return Visible(condition, {})
+            return Visible(condition, {}, rule.by_scope)
         widened = "f.skey IN (SELECT skey FROM v_extra)"  # noqa: S608 - our own names
-        return Visible(f"({condition} OR {widened})", {"v_extra": extra})
+        return Visible(f"({condition} OR {widened})", {"v_extra": extra}, rule.by_scope)
 
     def _extra_keys(
         self,
@@ -290,11 +295,16 @@ class StatsEngine:
         return found
 
     def _scopes(self) -> list[tuple[int, str, str | None, str, str]]:
+        """The scope table (it only grows, when a load or a change adds a scope)."""
+        if self._scope_rows is not None and self._scope_rows[0] == self._version:
+            return self._scope_rows[1]
         rows = self.duck.execute(
             "SELECT scope, owner_agency_id, owner_country, status, distribution FROM scopes "
             "ORDER BY scope"
         ).fetchall()
-        return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+        scopes = [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+        self._scope_rows = (self._version, scopes)
+        return scopes
 
     # -- queries -----------------------------------------------------------------------------
 

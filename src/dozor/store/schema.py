@@ -254,6 +254,8 @@ listed_audience = Table(
     Column("agency_id", String(ID), ForeignKey("agency.id")),
     Column("country", String(3)),
     Index("ix_listed_object", "object_id"),
+    Index("ix_listed_agency", "agency_id", "object_id"),  # the viewer's listed ids (policy)
+    Index("ix_listed_country", "country", "object_id"),
 )
 
 person = Table(

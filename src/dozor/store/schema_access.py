@@ -107,6 +107,7 @@ access_grant = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime()),
     Index("ix_grant_object", "object_id", "grantee_agency_id"),
+    Index("ix_grant_grantee", "grantee_agency_id", "object_id"),  # the viewer's granted ids
 )
 
 retention_rule = Table(

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from dozor.access import reads, workflow
 from dozor.access.principal import Principal
+from dozor.analytics.counts import list_total
 from dozor.ingest.records import Author, record_id, save_record
 from dozor.ingest.service import ImportResult
 from dozor.settings import Settings
@@ -83,10 +84,11 @@ def list_seizures(
         bcp=bcp,
         q=q,
     )
+    total = list_total(engine, principal, filters)
     with engine.connect() as conn:
         try:
             rows, total = reads.list_seizures(
-                conn, principal, filters, sort=sort, limit=limit, offset=offset
+                conn, principal, filters, sort=sort, limit=limit, offset=offset, total=total
             )
         except ValueError as error:
             raise HTTPException(422, str(error)) from None

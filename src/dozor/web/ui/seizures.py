@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dozor.access import reads
 from dozor.access.principal import Principal
+from dozor.analytics.counts import list_total
 from dozor.domain.countries import MEMBER_COUNTRIES
 from dozor.domain.places import crossing_points
 from dozor.settings import Settings
@@ -126,6 +127,7 @@ def parse_query(request: Request, gettext: Any) -> ListQuery:
 
 
 def _list(engine: Engine, principal: Principal, query: ListQuery) -> tuple[list[Any], int]:
+    total = list_total(engine, principal, query.filters)
     with engine.connect() as conn:
         return reads.list_seizures(
             conn,
@@ -134,6 +136,7 @@ def _list(engine: Engine, principal: Principal, query: ListQuery) -> tuple[list[
             sort=query.sort,
             limit=PAGE_SIZE,
             offset=(query.page - 1) * PAGE_SIZE,
+            total=total,
         )
 
 
