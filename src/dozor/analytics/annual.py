@@ -62,7 +62,7 @@ def annual(engine: StatsEngine, viewer: Viewer, flt: StatsFilter) -> dict[str, A
             visible,
             "SELECT f.country_of_seizure, year(f.seized_date), f.drug, f.drug_group, "  # noqa: S608
             "count(*) FILTER (WHERE f.first_drug), count(*) FILTER (WHERE f.first_group), "
-            f"sum(f.kg_eq) FROM facts f WHERE {where} GROUP BY ALL",
+            f"sum(f.kg_eq) FROM {visible.facts} WHERE {where} GROUP BY ALL",
             params,
         ):
             n, kg_sum = by_drug.get((country, int(year), drug), (0, 0.0))

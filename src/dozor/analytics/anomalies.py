@@ -58,7 +58,7 @@ def anomalies(
     if last is None:
         found = engine.query(
             visible,
-            f"SELECT max(f.seized_date) FROM facts f WHERE {visible.condition}",  # noqa: S608
+            f"SELECT max(f.seized_date) FROM {visible.facts} WHERE {visible.condition}",  # noqa: S608
         )
         last = found[0][0] if found and found[0][0] else None
         if last is None:
@@ -80,7 +80,7 @@ def anomalies(
         SELECT f.bcp, f.drug_group AS g,
                1 + datediff('week', CAST(? AS DATE), date_trunc('week', f.seized_date)) AS i,
                {value} AS v
-        FROM facts f WHERE {where} GROUP BY ALL),
+        FROM {visible.facts} WHERE {where} GROUP BY ALL),
     keys AS (SELECT DISTINCT bcp, g FROM w),
     dense AS (
         SELECT k.bcp, k.g, list(coalesce(w.v, 0) ORDER BY t.i) AS vals

@@ -40,7 +40,7 @@ def count_in_copy(copy: StatsEngine, visible: Visible, filters: SeizureFilter) -
     conditions, params = _conditions(filters)
     where = " AND ".join(conditions)
     if visible.scopes is None:
-        sql = f"SELECT count(*) FROM facts f WHERE {visible.condition} AND {where}"  # noqa: S608
+        sql = f"SELECT count(*) FROM {visible.facts} WHERE {visible.condition} AND {where}"  # noqa: S608
         rows = copy.query(visible, sql, params)
         return int(rows[0][0]) if rows else 0
     grouped = f"SELECT f.scope, count(*) FROM facts f WHERE {where} GROUP BY f.scope"  # noqa: S608

@@ -98,6 +98,8 @@ class Visible:
     # The scopes the condition admits whole; the rows it admits beyond them are the row keys
     # in ``tables["v_extra"]`` (none of them in these scopes). None: not a viewer's condition.
     scopes: frozenset[int] | None = None
+    # The FROM item of the viewer's rows, alias ``f``; ``condition`` applies to it.
+    facts: str = "facts f"
 
 
 @dataclass
@@ -254,11 +256,15 @@ class StatsEngine:
                         k: v for k, v in self._listed_cache.items() if k[1] == self._version
                     }
                 extra = self._extra_keys(key, rule, listed, granted)
-        condition = _in_list("f.scope", rule.by_scope)
         if extra.num_rows == 0:
-            return Visible(condition, {}, rule.by_scope)
-        widened = "f.skey IN (SELECT skey FROM v_extra)"  # noqa: S608 - our own names
-        return Visible(f"({condition} OR {widened})", {"v_extra": extra}, rule.by_scope)
+            return Visible(_in_list("f.scope", rule.by_scope), {}, rule.by_scope)
+        # The listed and granted rows outside the scopes joined on as a second branch: an
+        # OR with an IN over their keys would test every row against the key set.
+        rows = (
+            f"(SELECT * FROM facts WHERE {_in_list('scope', rule.by_scope)} "  # noqa: S608
+            "UNION ALL SELECT f.* FROM facts f JOIN v_extra x ON x.skey = f.skey) f"
+        )
+        return Visible("TRUE", {"v_extra": extra}, rule.by_scope, rows)
 
     def _extra_keys(
         self,

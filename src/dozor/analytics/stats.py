@@ -45,10 +45,10 @@ def _source(
     where = " AND ".join([visible.condition, *conditions, *extra])
     if dimension == "concealment":
         split = "unnest(string_split(coalesce(f.concealment, ''), ';')) AS concealment_one"
-        inner = f"SELECT f.*, {split} FROM facts f WHERE {where}"  # noqa: S608 - parameters
+        inner = f"SELECT f.*, {split} FROM {visible.facts} WHERE {where}"  # noqa: S608 - parameters
         return f"FROM ({inner}) f", params, "nullif(f.concealment_one, '')"
     column = DIMENSIONS[dimension] if dimension else ""
-    return f"FROM facts f WHERE {where}", params, column  # noqa: S608 - as above
+    return f"FROM {visible.facts} WHERE {where}", params, column  # noqa: S608 - as above
 
 
 def _empty(
@@ -158,7 +158,8 @@ def routes(
         f"GROUP BY ALL ORDER BY 4 DESC, 1, 2, 3 LIMIT {int(limit)}",
         params,
     )
-    with_legs = source.replace("FROM facts f", "FROM facts f JOIN legs l ON l.skey = f.skey", 1)
+    from_rows = f"FROM {visible.facts}"
+    with_legs = source.replace(from_rows, f"{from_rows} JOIN legs l ON l.skey = f.skey", 1)
     legs = engine.query(
         visible,
         f"SELECT l.from_country, l.to_country, count(*) FILTER (WHERE {flag}), sum(f.kg_eq) "
@@ -279,12 +280,16 @@ def hotspots(
     if visible is None:
         return _empty("hotspots", flt, {"limit": limit})
     source, params, _ = _source(visible, flt, None)
+    from_rows = f"FROM {visible.facts}"
+    with_points = source.replace(
+        from_rows, f"{from_rows} LEFT JOIN crossing_points c ON c.code = f.bcp", 1
+    )
     flag = flt.count_flag()
     bcps = engine.query(
         visible,
         f"SELECT f.bcp, any_value(c.name_en), any_value(c.name_ru), any_value(c.country), "
         f"any_value(c.lat), any_value(c.lon), count(*) FILTER (WHERE {flag}), sum(f.kg_eq) "
-        f"{source.replace('FROM facts f', 'FROM facts f LEFT JOIN crossing_points c ON c.code = f.bcp', 1)} "  # noqa: E501
+        f"{with_points} "
         f"AND f.bcp IS NOT NULL GROUP BY f.bcp ORDER BY 7 DESC, 8 DESC, 1 LIMIT {int(limit)}",
         params,
     )

@@ -51,7 +51,7 @@ def map_points(
         "coalesce(any_value(c.lat), avg(f.lat)), coalesce(any_value(c.lon), avg(f.lon)), "
         "any_value(c.name_en), any_value(c.name_ru), any_value(c.country), "
         f"count(*) FILTER (WHERE {flag}), count(*) FILTER (WHERE {group_flag}), sum(f.kg_eq) "
-        f"FROM facts f LEFT JOIN crossing_points c ON c.code = f.bcp WHERE {where} "
+        f"FROM {visible.facts} LEFT JOIN crossing_points c ON c.code = f.bcp WHERE {where} "
         "GROUP BY ALL",
         params,
     )
