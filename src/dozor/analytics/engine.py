@@ -95,8 +95,8 @@ class Visible:
 
     condition: str
     tables: dict[str, pa.Table]
-    # The scopes the condition admits whole; the rows it admits beyond them are the row keys
-    # in ``tables["v_extra"]`` (none of them in these scopes). None: not a viewer's condition.
+    # The scopes the condition admits whole; the rows it admits beyond them are the rows in
+    # ``tables["v_extra"]`` (none of them in these scopes). None: not a viewer's condition.
     scopes: frozenset[int] | None = None
     # The FROM item of the viewer's rows, alias ``f``; ``condition`` applies to it.
     facts: str = "facts f"
@@ -258,11 +258,11 @@ class StatsEngine:
                 extra = self._extra_keys(key, rule, listed, granted)
         if extra.num_rows == 0:
             return Visible(_in_list("f.scope", rule.by_scope), {}, rule.by_scope)
-        # The listed and granted rows outside the scopes joined on as a second branch: an
-        # OR with an IN over their keys would test every row against the key set.
+        # The listed and granted rows outside the scopes come as a second branch, from their
+        # own small copy: an OR with an IN over their keys would test every row.
         rows = (
             f"(SELECT * FROM facts WHERE {_in_list('scope', rule.by_scope)} "  # noqa: S608
-            "UNION ALL SELECT f.* FROM facts f JOIN v_extra x ON x.skey = f.skey) f"
+            "UNION ALL SELECT * FROM v_extra) f"
         )
         return Visible("TRUE", {"v_extra": extra}, rule.by_scope, rows)
 
@@ -273,7 +273,11 @@ class StatsEngine:
         listed: frozenset[str],
         granted: frozenset[str],
     ) -> pa.Table:
-        """Row keys of the listed or granted seizures the viewer's scopes do not already admit."""
+        """The rows of the listed or granted seizures the viewer's scopes do not already admit.
+
+        A copy of those rows (few: the ids a viewer's lists and grants name), so that a
+        statistic reads them without a join over the whole copy.
+        """
         cache_key = (key, self._version, rule, listed, granted)
         found = self._extra_cache.get(cache_key)
         if found is not None:
@@ -286,15 +290,16 @@ class StatsEngine:
         if granted and rule.grant_eligible:
             tables["x_granted"] = pa.table({"id": pa.array(sorted(granted), pa.string())})
             parts.append(_widened(rule.grant_eligible, "x_granted"))
+        where = "FALSE"
         if parts:
             where = f"NOT {_in_list('f.scope', rule.by_scope)} AND ({' OR '.join(parts)})"
-            rows = self.query(
-                Visible("", tables),
-                f"SELECT DISTINCT f.skey FROM facts f WHERE {where}",  # noqa: S608
-            )
-            found = pa.table({"skey": pa.array([r[0] for r in rows], pa.int64())})
-        else:
-            found = pa.table({"skey": pa.array([], pa.int64())})
+        cursor = self.duck.cursor()
+        try:
+            for name, table in tables.items():
+                cursor.register(name, table)
+            found = cursor.sql(f"SELECT f.* FROM facts f WHERE {where}").to_arrow_table()  # noqa: S608
+        finally:
+            cursor.close()
         self._extra_cache = {cache_key: found} | {
             k: v for k, v in self._extra_cache.items() if k[1] == self._version
         }
