@@ -29,6 +29,9 @@ def _official_rows(engine: StatsEngine) -> list[dict[str, Any]]:
             return cached[1]
         query = select(official).order_by(official.c.country, official.c.year, official.c.row_no)
         rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:  # what every answer shows of a row, worked out once
+        row["official_kg"] = None if row["kg"] is None else kg(row["kg"])
+        row["label"] = f"{row['country']} {row['year']} {row['drug_name']}"
     engine.official_cache = (mark, rows)
     return rows
 
@@ -70,21 +73,24 @@ def annual(engine: StatsEngine, viewer: Viewer, flt: StatsFilter) -> dict[str, A
             n, kg_sum = by_group.get((country, int(year), group), (0, 0.0))
             by_group[(country, int(year), group)] = (n + int(n_group), kg_sum + float(w or 0.0))
     rows = []
+    labels = []
+    nothing = (0, 0.0)
     for t in totals:
         if t["substance_code"]:
-            n, w = by_drug.get((t["country"], t["year"], t["substance_code"]), (0, 0.0))
+            n, w = by_drug.get((t["country"], t["year"], t["substance_code"]), nothing)
         elif t["drug_group"]:
-            n, w = by_group.get((t["country"], t["year"], t["drug_group"]), (0, 0.0))
+            n, w = by_group.get((t["country"], t["year"], t["drug_group"]), nothing)
         else:
-            n, w = 0, 0.0
-        official_kg = None if t["kg"] is None else kg(t["kg"])
+            n, w = nothing
+        official_kg = t["official_kg"]
+        seized = kg(w) if w else 0.0
         rows.append({
             "country": t["country"], "year": t["year"], "drug_name": t["drug_name"],
             "drug_group": t["drug_group"], "drug_code": t["substance_code"],
-            "official_kg": official_kg, "seizures_kg": kg(w), "seizure_count": n,
-            "gap_kg": None if official_kg is None else kg(official_kg - kg(w)),
+            "official_kg": official_kg, "seizures_kg": seized, "seizure_count": n,
+            "gap_kg": None if official_kg is None else kg(official_kg - seized),
         })  # fmt: skip
-    labels = [f"{r['country']} {r['year']} {r['drug_name']}" for r in rows]
+        labels.append(t["label"])
     return chart(
         "annual", flt, labels,
         [series("official_kg", "kg_eq", [r["official_kg"] for r in rows]),
