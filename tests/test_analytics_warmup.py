@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -14,7 +15,9 @@ from sqlalchemy import Engine
 
 from dozor.analytics.engine import forget, stats_engine_for
 from dozor.settings import Settings
+from dozor.store.change_feed import record_changes
 from dozor.web.app import create_app
+from policy_world import WorldBuilder
 
 
 def _free_port() -> int:
@@ -56,5 +59,21 @@ def test_the_setting_turns_the_warm_up_off(settings: Settings, engine: Engine) -
             while not stats_engine_for(engine).loaded and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert stats_engine_for(engine).loaded
+    finally:
+        forget(engine)
+
+
+def test_a_write_after_the_load_is_applied_at_the_next_answer(engine: Engine) -> None:
+    """The warm-up loads before anything is asked; the first answer then applies new writes."""
+    copy = stats_engine_for(engine)
+    try:
+        copy.ensure_loaded()
+        with engine.begin() as conn:
+            builder = WorldBuilder(conn)
+            owner = builder.add_agency("XW-KAZ", "KAZ")
+            late = builder.add_seizure(owner, "released")
+            record_changes(conn, [late.id], "created", datetime.now(UTC))
+        assert copy.refresh() == 1
+        assert copy.duck.execute("SELECT count(*) FROM facts").fetchall() == [(1,)]
     finally:
         forget(engine)

@@ -172,9 +172,11 @@ class StatsEngine:
         self.duck.unregister("points_arrow")
         self.duck.execute(INSERT_SQL)
         self.duck.execute("DROP TABLE stage_items; DROP TABLE stage_legs")
-        items, seizures = self.duck.execute(
+        # fetchall, not fetchone: DuckDB refuses other work on a connection whose result was
+        # not read to the end (the next change to apply would fail).
+        ((items, seizures),) = self.duck.execute(
             "SELECT count(*), count(*) FILTER (WHERE first_item) FROM facts"
-        ).fetchone() or (0, 0)
+        ).fetchall()
         self.stats.items, self.stats.seizures = int(items), int(seizures)
         self.stats.seconds = time.perf_counter() - started
         self._version += 1  # the caches start afresh
