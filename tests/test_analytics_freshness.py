@@ -17,7 +17,7 @@ from dozor.access import workflow
 from dozor.access.identity import create_user
 from dozor.access.principal import Principal, load_principal
 from dozor.analytics import stats
-from dozor.analytics.changes import ChangeCursor, changes_since, latest_change
+from dozor.analytics.changes import POLL_BATCH, ChangeCursor, changes_since, latest_change
 from dozor.analytics.engine import StatsEngine
 from dozor.analytics.filters import StatsFilter
 from dozor.ingest.service import import_file
@@ -139,4 +139,16 @@ def test_change_cursor_sees_rows_that_commit_out_of_order(engine: Engine) -> Non
     slow.close()
     with engine.connect() as conn:
         assert [c.seizure_id for c in cursor.poll(conn)] == ["slow-writer"]
+        assert cursor.poll(conn) == []
+
+
+def test_change_cursor_reads_a_burst_larger_than_one_batch(engine: Engine) -> None:
+    cursor = ChangeCursor()
+    with engine.connect() as conn:
+        cursor.start(conn)
+    ids = [f"burst-{n:05d}" for n in range(POLL_BATCH + 7)]
+    with engine.begin() as conn:
+        record_changes(conn, ids, "created", datetime.now(UTC))
+    with engine.connect() as conn:
+        assert [c.seizure_id for c in cursor.poll(conn)] == ids
         assert cursor.poll(conn) == []

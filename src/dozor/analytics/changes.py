@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 
 from dozor.store.schema_analytics import analytics_change
 
 GAP_TTL = 3600.0  # seconds a skipped sequence number is watched for (longest write transaction)
 MAX_GAP_RANGES = 1000
+POLL_BATCH = 5000  # rows above the mark per query; a bulk import is read in several
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +78,30 @@ class ChangeCursor:
 
     def poll(self, conn: Connection) -> list[Change]:
         """The feed rows committed since the last poll (including late ones below the mark)."""
+        changes: list[Change] = []
+        while True:
+            batch, more = self._poll_batch(conn)
+            changes += batch
+            if not more:
+                return changes
+
+    def _poll_batch(self, conn: Connection) -> tuple[list[Change], bool]:
+        """Up to ``POLL_BATCH`` rows above the mark, and every row come into a gap.
+
+        Each range is its own index search (UNION ALL): an OR of ranges, or a planner that
+        has not yet seen a bulk load's statistics, would read the whole feed on PostgreSQL.
+        """
         now = time.monotonic()
         self.gaps = [g for g in self.gaps if now - g[2] < GAP_TTL][-MAX_GAP_RANGES:]
         seq = analytics_change.c.seq
-        condition = or_(seq > self.mark, *(and_(seq >= lo, seq <= hi) for lo, hi, _ in self.gaps))
-        rows = conn.execute(select(analytics_change).where(condition).order_by(seq)).all()
+        above = select(analytics_change).where(seq > self.mark).order_by(seq).limit(POLL_BATCH)
+        ranges = [select(analytics_change).where(seq >= lo, seq <= hi) for lo, hi, _ in self.gaps]
+        query = union_all(above.subquery().select(), *ranges) if ranges else above
+        rows = sorted(conn.execute(query).all(), key=lambda r: int(r.seq))
         if not rows:
-            return []
+            return [], False
         found = {r.seq for r in rows}
+        more = sum(1 for s in found if s > self.mark) >= POLL_BATCH
         kept: list[tuple[int, int, float]] = []
         for low, high, seen_at in self.gaps:
             kept += [(lo, hi, seen_at) for lo, hi, _ in self._missing(low - 1, high, found, 0)]
@@ -93,7 +110,7 @@ class ChangeCursor:
             kept += self._missing(self.mark, top, found, now)
             self.mark = top
         self.gaps = kept
-        return [Change(r.seq, r.seizure_id, r.change, r.changed_at) for r in rows]
+        return [Change(r.seq, r.seizure_id, r.change, r.changed_at) for r in rows], more
 
     @staticmethod
     def _missing(
