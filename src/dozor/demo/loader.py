@@ -12,6 +12,8 @@ from rich.progress import Progress
 from sqlalchemy import Engine, func, select
 
 from dozor.access.identity import create_user, hash_password, user_exists
+from dozor.access.keys import current_key, generate_key
+from dozor.demo.exchanges import exchange_demo_requests
 from dozor.demo.generator import DemoSeizure, generate, write_template_csv
 from dozor.demo.releases import release_demo_records
 from dozor.ingest.readers import open_sheets
@@ -112,6 +114,8 @@ def load_demo(
         drafts = conn.execute(
             select(func.count()).select_from(seizure).where(seizure.c.status == "draft")
         ).scalar_one()
+    if current_key(settings) is None:  # the demo node stands in for the hub that issues it
+        generate_key(settings)
     with progress_bar("Submitting, validating and releasing", drafts, True) as bar:
         task = bar.task_ids[0]
         counts = release_demo_records(
@@ -126,6 +130,11 @@ def load_demo(
         f"Workflow: {counts.submitted} submitted, {counts.validated} validated, "
         f"{counts.released} released"
     )
+    analysts = {name: code for name, code, roles in users if roles == ["analyst"] and code in
+                COUNTRY_AGENCIES.values()}  # fmt: skip
+    exchanged = exchange_demo_requests(engine, settings, analysts)
+    if exchanged:
+        err_console.print(f"Cross-border access requests approved: {exchanged}")
     return users
 
 
