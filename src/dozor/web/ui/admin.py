@@ -114,8 +114,13 @@ def _agencies(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
     return rows
 
 
+def _managed(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
+    """The agencies this admin manages."""
+    return [a for a in _agencies(conn, principal) if a["managed"]]
+
+
 def managed_users(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
-    managed = {a["code"] for a in _agencies(conn, principal) if a["managed"]}
+    managed = {a["code"] for a in _managed(conn, principal)}
     return [u for u in list_users(conn) if u["agency"] in managed]
 
 
@@ -246,7 +251,7 @@ async def units_page(
 
     def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         with engine.connect() as conn:
-            managed = [a for a in _agencies(conn, principal) if a["managed"]]
+            managed = _managed(conn, principal)
             return managed, list_units(conn, [a["id"] for a in managed])
 
     managed, units = await run_in_threadpool(load)
@@ -267,7 +272,7 @@ async def add_unit(
     form = await form_fields(request)
 
     def work(conn: Connection, gettext: Any) -> str:
-        managed = {a["id"]: a for a in _agencies(conn, principal) if a["managed"]}
+        managed = {a["id"]: a for a in _managed(conn, principal)}
         if form.get("agency_id") not in managed:
             raise Refused(gettext(N_("You do not manage that agency.")))
         unit_id = create_unit(
@@ -297,7 +302,7 @@ async def users_page(
 
     def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         with engine.connect() as conn:
-            managed = [a for a in _agencies(conn, principal) if a["managed"]]
+            managed = _managed(conn, principal)
             return managed, managed_users(conn, principal)
 
     managed, users = await run_in_threadpool(load)
@@ -324,7 +329,7 @@ async def add_user(
     form = await form_fields(request)
 
     def work(conn: Connection, gettext: Any) -> str:
-        managed = {a["code"] for a in _agencies(conn, principal) if a["managed"]}
+        managed = {a["code"] for a in _managed(conn, principal)}
         if form.get("agency") not in managed:
             raise Refused(gettext(N_("You do not manage that agency.")))
         _check_roles(principal, form["roles"], gettext)
